@@ -1,0 +1,117 @@
+import { responseError, type RawHeaders } from './classify';
+import { SteadySocketError, type ErrorKind } from './errors';
+import { HANDSHAKE_KINDS } from './runtime/dom';
+
+export interface DiagnoseContext {
+  url: string;
+  protocols: string[];
+  attempt: number;
+  /** ms the probes may take, all together. */
+  budget: number;
+  signal: AbortSignal;
+  WebSocket: new (url: string) => {
+    onopen: (() => void) | null;
+    onerror: (() => void) | null;
+    onclose: (() => void) | null;
+    close(code?: number): void;
+  };
+}
+
+const unknown = (context: DiagnoseContext, what: string, candidates: ErrorKind[]): SteadySocketError =>
+  new SteadySocketError('unknown', `handshake failed; ${what}`, { attempt: context.attempt, candidates });
+
+/**
+ * Finds out what the browser would not say about a failed handshake, and reports only what the
+ * evidence proves (see the README's evidence table). Never throws: the worst answer is `unknown`.
+ */
+export async function diagnose(context: DiagnoseContext): Promise<SteadySocketError> {
+  const { url, protocols, signal } = context;
+  const deadline = Date.now() + context.budget;
+  // Each probe gets what is left of the budget, and stops when the socket is closed.
+  const withDeadline = async <T>(run: (probeSignal: AbortSignal) => Promise<T>): Promise<T> => {
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    const timer = setTimeout(stop, Math.max(0, deadline - Date.now()));
+    signal.addEventListener('abort', stop);
+    try {
+      return await run(controller.signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    }
+  };
+  let candidates = HANDSHAKE_KINDS.filter((kind) => kind !== 'tls' || url.startsWith('wss:'));
+
+  if (protocols.length) {
+    // The same endpoint without subprotocols: if that opens, the subprotocols were the problem.
+    const opened = await withDeadline(
+      (probeSignal) =>
+        new Promise<boolean>((resolve) => {
+      const socket = new context.WebSocket(url);
+      const done = (result: boolean): void => {
+        socket.onopen = socket.onerror = socket.onclose = null;
+        try {
+          socket.close(1000);
+        } catch {
+          // closing a socket that never opened
+        }
+        resolve(result);
+      };
+      socket.onopen = () => done(true);
+      socket.onerror = socket.onclose = () => done(false);
+      probeSignal.addEventListener('abort', () => done(false));
+        }),
+    );
+    if (opened) {
+      return new SteadySocketError('subprotocol-mismatch', `server accepts no subprotocol of ${protocols.join(', ')}`, {
+        attempt: context.attempt,
+        header: 'sec-websocket-protocol',
+      });
+    }
+    candidates = candidates.filter((kind) => kind !== 'subprotocol-mismatch');
+  }
+  if (signal.aborted) return unknown(context, 'diagnosis cancelled', candidates);
+
+  const httpUrl = 'http' + url.slice(2);
+  // A WebSocket sends the target's cookies, so the probe does too (an auth check answers alike).
+  const probe = (mode: RequestMode): Promise<Response | Error> =>
+    withDeadline((probeSignal) =>
+      fetch(httpUrl, { mode, cache: 'no-store', credentials: 'include', redirect: 'manual', signal: probeSignal }).then(
+        (response) => {
+          // Firefox reads non-HTTP bytes as a body that never ends: never wait for one.
+          response.body?.cancel().catch(() => {});
+          return response;
+        },
+        (error: Error) => error,
+      ),
+    );
+  let answer = await probe('cors');
+  if (answer instanceof Error && answer.name !== 'AbortError' && !signal.aborted) {
+    // Cross-origin without CORS looks like a network error; an opaque answer at least proves HTTP.
+    const opaque = await probe('no-cors');
+    if (!(opaque instanceof Error)) {
+      return unknown(context, 'the server answers HTTP but hides the status from this origin', candidates.filter((k) => k !== 'network' && k !== 'tls'));
+    }
+    answer = opaque;
+  }
+  if (answer instanceof Error) {
+    // Chromium never settles a fetch answered by 101, nor a 401 with a Basic challenge.
+    return answer.name === 'AbortError'
+      ? unknown(context, 'the probe got no answer in time', ['bad-upgrade-header', 'unauthorized', 'extension-mismatch', 'timeout'])
+      : unknown(context, 'the server is unreachable over HTTP', candidates.filter((k) => k === 'network' || k === 'tls' || k === 'no-protocol-support'));
+  }
+  if (answer.type === 'opaqueredirect') {
+    return new SteadySocketError('no-protocol-support', 'server answered with a redirect instead of 101 Switching Protocols', {
+      attempt: context.attempt,
+    });
+  }
+  // 426 is how a healthy WebSocket server answers a plain GET, and Firefox shows a 101: the endpoint
+  // speaks WebSocket, so the upgrade itself was refused for a reason the probe cannot see.
+  if (answer.status === 426 || answer.status === 101) {
+    const refusals: ErrorKind[] = ['bad-upgrade-header', 'subprotocol-mismatch', 'extension-mismatch'];
+    return unknown(context, `the endpoint speaks WebSocket (plain GET: ${answer.status})`, refusals.filter((k) => candidates.includes(k)));
+  }
+  const headers: RawHeaders = {};
+  answer.headers.forEach((value, name) => (headers[name] = value));
+  return responseError(answer.status, headers, context.attempt);
+}

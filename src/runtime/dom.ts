@@ -1,0 +1,75 @@
+import { SteadySocketError, type ErrorKind } from '../errors';
+import type { MessageData } from '../options';
+import type { SendData } from '../queue';
+import type { Transport, TransportEvents, TransportOptions } from './types';
+
+/** The WHATWG WebSocket members used here; browsers, undici and React Native all have them. */
+export interface DomSocket {
+  readonly protocol: string;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  send(data: SendData): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: MessageData }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null;
+}
+
+/** Everything a failed browser handshake can be: the browser shows page scripts no difference. */
+export const HANDSHAKE_KINDS: ErrorKind[] = [
+  'network',
+  'tls',
+  'no-protocol-support',
+  'bad-upgrade-header',
+  'subprotocol-mismatch',
+  'extension-mismatch',
+  'unauthorized',
+  'rate-limited',
+  'server-error',
+];
+
+/**
+ * Drives a WHATWG WebSocket. Before open, browsers fire a bare `error` and close 1006 for every
+ * failure, so the attempt fails as `unknown` (to be diagnosed); Firefox's 1015 alone proves TLS.
+ * The first sign of failure ends the attempt: undici never fires `close` after a failed handshake.
+ */
+export function domTransport(raw: DomSocket, options: TransportOptions, events: TransportEvents): Transport {
+  let opened = false;
+  const failed = (code?: number): void => {
+    const tls = code === 1015;
+    events.error(
+      new SteadySocketError(tls ? 'tls' : 'unknown', tls ? 'TLS handshake failed (close code 1015)' : 'handshake failed', {
+        attempt: options.attempt,
+        code,
+        candidates: tls ? undefined : HANDSHAKE_KINDS,
+      }),
+    );
+  };
+  raw.binaryType = options.binaryType;
+  raw.onopen = () => {
+    opened = true;
+    events.open(raw.protocol);
+  };
+  raw.onmessage = (event) => events.message(event.data);
+  raw.onerror = () => opened || failed();
+  raw.onclose = (event) => (opened ? events.close(event.code, event.reason, event.wasClean) : failed(event.code));
+  return {
+    send: (data) => raw.send(data),
+    close: (code, reason) => raw.close(code, reason),
+    destroy() {
+      raw.onopen = raw.onmessage = raw.onerror = raw.onclose = null;
+      try {
+        raw.close();
+      } catch {
+        // already closing
+      }
+    },
+    get bufferedAmount() {
+      return raw.bufferedAmount;
+    },
+    get protocol() {
+      return raw.protocol;
+    },
+  };
+}

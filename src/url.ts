@@ -1,0 +1,38 @@
+import { SteadySocketError } from './errors';
+
+const SCHEMES: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
+
+/**
+ * Hides what may be a secret: credentials and query values become `***`, parameter names stay so a
+ * person can still tell which URL it was. Works on strings that do not parse, too.
+ */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/\/\/[^/?#@]*@/, '//***@')
+    .replace(/([?&][^=&#]*)=[^&#]*/g, '$1=***');
+}
+
+/**
+ * Checks a user's URL and returns the form the WebSocket constructor accepts: http(s) becomes ws(s).
+ * RFC 6455 §3 forbids fragments; whitespace is refused rather than silently percent-encoded.
+ */
+export function normalizeUrl(input: unknown): string {
+  const fail = (why: string): never => {
+    throw new SteadySocketError('invalid-url', `url ${why}`);
+  };
+  if (typeof input !== 'string') fail(`must be a string, got ${input === null ? 'null' : typeof input}`);
+  const text = input as string;
+  if (!text) fail('is empty');
+  if (/\s/.test(text)) fail(`contains whitespace: ${redactUrl(text)}`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`is not an absolute URL: ${redactUrl(text)}`);
+  }
+  const scheme = SCHEMES[url.protocol];
+  if (!scheme) fail(`has unsupported scheme ${url.protocol} (use ws:, wss:, http: or https:)`);
+  if (url.hash || text.includes('#')) fail(`must not contain a fragment: ${redactUrl(text)}`);
+  url.protocol = scheme!;
+  return url.href;
+}
