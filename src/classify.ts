@@ -93,7 +93,8 @@ export function classifyNodeError(error: Error & { code?: string }, attempt: num
   if (code.startsWith('WS_ERR_')) kind = 'protocol-error';
   else if (NETWORK_CODES.test(code)) kind = 'network';
   else if (code.startsWith('HPE_')) kind = 'no-protocol-support';
-  else if (/^(EPROTO|ERR_SSL|ERR_TLS)|CERT|SELF_SIGNED/.test(code)) kind = 'tls';
+  // OpenSSL's X.509 verification codes as Node names them, and TLS protocol failures.
+  else if (/^(EPROTO|ERR_SSL|ERR_TLS|UNABLE_TO|INVALID_CA|HOSTNAME_MISMATCH|PATH_LENGTH)|CERT|CRL/.test(code)) kind = 'tls';
   else if (!code) {
     for (const [pattern, patternKind, patternHeader] of WS_MESSAGES) {
       if (pattern.test(message)) {

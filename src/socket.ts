@@ -82,7 +82,9 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     const { buffer, heartbeat } = this.options;
     if (buffer) this.queue = new SendQueue(buffer.maxMessages, buffer.maxBytes);
     if (heartbeat && heartbeat.message !== undefined) this.appHeartbeat = heartbeat;
-    this.connect();
+    // On the next microtask, so listeners attached right after the constructor see the first
+    // `connecting` (and its errors); close() or reconnect() before then take precedence.
+    queueMicrotask(() => this.current === 'connecting' && !this.attemptCount && this.connect());
   }
 
   /** 'connecting' | 'open' | 'closing' | 'reconnecting' | 'closed'. */
@@ -168,7 +170,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.diagnosed = false;
     this.ending = undefined;
     if (wasOpen) this.emit('close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true });
-    if (this.current !== 'closed' && this.current !== 'connecting') this.wait(0);
+    if (this.current !== 'closed' && this.current !== 'connecting') this.wait(0, undefined, false);
     this.connect();
   }
 
@@ -355,11 +357,12 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.end(error);
   }
 
-  private wait(delay: number, error?: SteadySocketError): void {
+  /** Enters `reconnecting`; schedules the next attempt unless the caller makes it itself. */
+  private wait(delay: number, error?: SteadySocketError, schedule = true): void {
     this.move('reconnecting');
     this.emit('reconnecting', { attempt: this.attemptCount + 1, delay, error });
     // A listener may have closed the socket. Offline, an attempt would only fail: wait for online.
-    if (this.current !== 'reconnecting' || delay === 0) return;
+    if (this.current !== 'reconnecting' || !schedule) return;
     if (!isOnline()) this.paused = true;
     else this.timer = this.options.clock.setTimeout(() => this.connect(), delay);
   }

@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { Page } from '@playwright/test';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
+
+/** Serves the test pages and the built library from dist/ on 127.0.0.1. */
+export async function startPageServer(): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url!, 'http://x').pathname));
+    const file = path.startsWith('/dist/') ? join(root, path) : join(root, 'e2e/pages', path);
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+export type Loader = 'umd' | 'esm';
+export const LOADERS: Loader[] = ['umd', 'esm'];
+
+/** Opens the page that loads the library the given way, and waits for it. */
+export async function openPage(page: Page, origin: string, loader: Loader): Promise<void> {
+  await page.goto(`${origin}/${loader}.html`);
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+}
+
+export interface LogEntry {
+  name: string;
+  t: number;
+  kind?: string;
+  status?: number;
+  retryAfter?: number;
+  candidates?: string[];
+  text?: string;
+  data?: unknown;
+  state?: string;
+  event?: Record<string, unknown>;
+}
+
+export const events = (page: Page): Promise<LogEntry[]> => page.evaluate(() => (window as unknown as { events: LogEntry[] }).events);
+export const count = (page: Page, name: string): Promise<number> =>
+  page.evaluate((n) => (window as unknown as { count(name: string): number }).count(n), name);
+/** Waits until the page has logged `times` events called `name`. */
+export async function waitFor(page: Page, name: string, times = 1, timeout = 15000): Promise<void> {
+  await page.waitForFunction(([n, k]) => (window as unknown as { count(name: string): number }).count(n as string) >= (k as number), [name, times] as const, {
+    timeout,
+  });
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Heartbeat } from '../src/heartbeat';
+import { ManualClock } from './helpers/clock';
+
+describe('Heartbeat', () => {
+  const setup = () => {
+    const clock = new ManualClock();
+    const ping = vi.fn();
+    const dead = vi.fn();
+    const rtt = vi.fn();
+    const heartbeat = new Heartbeat(1000, 300, clock, ping, dead, rtt);
+    return { clock, ping, dead, rtt, heartbeat };
+  };
+
+  it('pings every interval while answered, reporting the round trip', () => {
+    const { clock, ping, dead, rtt, heartbeat } = setup();
+    clock.advance(999);
+    expect(ping).not.toHaveBeenCalled();
+    clock.advance(1);
+    expect(ping).toHaveBeenCalledTimes(1);
+    clock.advance(40);
+    heartbeat.answered();
+    expect(rtt).toHaveBeenCalledWith(40);
+    clock.advance(959);
+    expect(ping).toHaveBeenCalledTimes(1);
+    clock.advance(1);
+    expect(ping).toHaveBeenCalledTimes(2);
+    expect(dead).not.toHaveBeenCalled();
+  });
+
+  it('declares the peer dead within interval + timeout of its last answer', () => {
+    const { clock, dead, heartbeat } = setup();
+    clock.advance(1000);
+    heartbeat.answered();
+    clock.advance(1000 + 299);
+    expect(dead).not.toHaveBeenCalled();
+    clock.advance(1);
+    expect(dead).toHaveBeenCalledTimes(1);
+  });
+
+  it('pings at once on check, and not twice', () => {
+    const { clock, ping, heartbeat } = setup();
+    heartbeat.check();
+    heartbeat.check();
+    expect(ping).toHaveBeenCalledTimes(1);
+    expect(clock.pending).toBe(1);
+  });
+
+  it('leaves no timer after stop', () => {
+    const { clock, heartbeat } = setup();
+    clock.advance(1000);
+    heartbeat.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ignores answers nobody asked for', () => {
+    const { rtt, heartbeat } = setup();
+    heartbeat.answered();
+    expect(rtt).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SteadySocket, type SteadySocketError } from 'steadysocket';
+import { closedPort, startServer, startSilentServer, type EchoServer } from '../helpers/servers';
+import { next, until } from '../helpers/wait';
+
+// Through real sockets: a `ws` server on 127.0.0.1, real timers with short intervals.
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function server(options?: Parameters<typeof startServer>[0]): Promise<EchoServer> {
+  const started = await startServer(options);
+  cleanup.push(() => started.close());
+  return started;
+}
+
+function client(...args: ConstructorParameters<typeof SteadySocket>): SteadySocket {
+  const socket = new SteadySocket(...args);
+  cleanup.push(() => socket.close());
+  return socket;
+}
+
+describe('connecting and messages', () => {
+  it('echoes text and binary', async () => {
+    const { url } = await server();
+    const socket = client(url);
+    await socket.connected();
+    socket.send('hello');
+    expect(await next(socket, 'message')).toBe('hello');
+    socket.send(new Uint8Array([1, 2, 255]));
+    const binary = await next<ArrayBuffer>(socket, 'message');
+    expect(binary).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(binary)]).toEqual([1, 2, 255]);
+    expect(socket.state).toBe('open');
+  });
+
+  it('delivers binary as Blob with binaryType blob', async () => {
+    const { url } = await server();
+    const socket = client(url, { binaryType: 'blob' });
+    await socket.connected();
+    socket.send(new Uint8Array([7, 8]));
+    const blob = await next<Blob>(socket, 'message');
+    expect(blob).toBeInstanceOf(Blob);
+    expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([7, 8]);
+  });
+
+  it('maps http: to ws: and reports the URL redacted', async () => {
+    const { port } = await server();
+    const socket = client(`http://127.0.0.1:${port}/path?token=s3cret&room=1`);
+    await socket.connected();
+    expect(socket.url).toBe(`ws://127.0.0.1:${port}/path?token=***&room=***`);
+  });
+
+  it('negotiates a subprotocol', async () => {
+    const { url } = await server({ handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false) });
+    const socket = client(url, { protocols: ['chat.v1', 'chat.v2'] });
+    const [opened] = await Promise.all([next<{ protocol: string; attempt: number }>(socket, 'open'), socket.connected()]);
+    expect(opened).toEqual({ attempt: 1, protocol: 'chat.v2' });
+    expect(socket.protocol).toBe('chat.v2');
+  });
+
+  it('calls the URL function before every attempt', async () => {
+    const srv = await server();
+    const paths: string[] = [];
+    srv.wss.on('connection', (_socket, request) => paths.push(request.url!));
+    let n = 0;
+    const socket = client(() => Promise.resolve(`${srv.url}/?n=${++n}`), { reconnect: { initialDelay: 20 } });
+    await socket.connected();
+    srv.clients[0]!.terminate();
+    await until(() => paths.length === 2);
+    expect(paths).toEqual(['/?n=1', '/?n=2']);
+  });
+});
+
+describe('reconnecting', () => {
+  it('comes back after the server drops the connection, within the backoff bounds', async () => {
+    const srv = await server();
+    const socket = client(srv.url, { reconnect: { initialDelay: 200, maxDelay: 1000 } });
+    await socket.connected();
+    const dropped = Date.now();
+    srv.clients[0]!.terminate();
+    const { delay, attempt } = await next<{ delay: number; attempt: number }>(socket, 'reconnecting');
+    expect(attempt).toBe(2);
+    expect(delay).toBeGreaterThanOrEqual(0);
+    expect(delay).toBeLessThanOrEqual(400);
+    await next(socket, 'open');
+    expect(Date.now() - dropped).toBeGreaterThanOrEqual(delay - 5);
+    expect(srv.clients).toHaveLength(2);
+  });
+
+  it('comes back when the server restarts on the same port', async () => {
+    const first = await startServer();
+    const socket = client(first.url, { reconnect: { initialDelay: 50, maxDelay: 200 } });
+    await socket.connected();
+    await first.close();
+    await next(socket, 'reconnecting');
+    const again = await startServer({}, first.port);
+    cleanup.push(() => again.close());
+    await next(socket, 'open', 15000);
+    socket.send('back');
+    expect(await next(socket, 'message')).toBe('back');
+  });
+
+  it('delivers messages sent while down in order, exactly once, after the reconnect', async () => {
+    const srv = await server();
+    const socket = client(srv.url, { reconnect: { initialDelay: 100 } });
+    await socket.connected();
+    socket.send('before');
+    await until(() => srv.received.length === 1);
+    srv.clients[0]!.terminate();
+    await next(socket, 'reconnecting');
+    const sent = Array.from({ length: 50 }, (_, i) => `queued ${i}`);
+    for (const message of sent) socket.send(message);
+    expect(socket.bufferedAmount).toBeGreaterThan(0);
+    await next(socket, 'open');
+    socket.send('after');
+    await until(() => srv.received.length === 52);
+    expect(srv.received).toEqual(['before', ...sent, 'after']);
+  });
+
+  it('gives up after maxAttempts and rejects connected()', async () => {
+    const port = await closedPort();
+    const socket = client(`ws://127.0.0.1:${port}`, { reconnect: { initialDelay: 10, maxAttempts: 3 } });
+    const errors: string[] = [];
+    socket.on('error', (error) => errors.push(error.kind));
+    const error = (await socket.connected().catch((e: unknown) => e)) as SteadySocketError;
+    expect(error.kind).toBe('max-attempts');
+    expect((error.cause as SteadySocketError).kind).toBe('network');
+    expect(errors).toEqual(['network', 'network', 'network', 'max-attempts']);
+    expect(socket.state).toBe('closed');
+  });
+});
+
+describe('failures', () => {
+  it('reports a refused connection as network', async () => {
+    const port = await closedPort();
+    const socket = client(`ws://127.0.0.1:${port}`, { reconnect: false });
+    const error = await next<SteadySocketError>(socket, 'error');
+    expect(error.kind).toBe('network');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('times out a server that accepts TCP and never answers, and destroys the stray socket', async () => {
+    const silent = await startSilentServer();
+    cleanup.push(() => silent.close());
+    const socket = client(silent.url, { connectTimeout: 300, reconnect: false });
+    const started = Date.now();
+    const error = await next<SteadySocketError>(socket, 'error');
+    expect(error.kind).toBe('timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(silent.sockets).toHaveLength(1);
+    await until(() => silent.open() === 0, 5000, 'stray socket closed');
+    expect(socket.state).toBe('closed');
+  });
+});
+
+describe('heartbeats', () => {
+  it('notices a server that stops answering pings, within interval + timeout, and reconnects', async () => {
+    const srv = await server({ autoPong: false });
+    const socket = client(srv.url, { heartbeat: { interval: 200, timeout: 150 }, reconnect: { initialDelay: 50 } });
+    await socket.connected();
+    const opened = Date.now();
+    const error = await next<SteadySocketError>(socket, 'error');
+    const elapsed = Date.now() - opened;
+    expect(error.kind).toBe('heartbeat-timeout');
+    expect(elapsed).toBeGreaterThanOrEqual(340);
+    expect(elapsed).toBeLessThan(350 + 1000);
+    await next(socket, 'open');
+    expect(srv.clients.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports the round trip of protocol pings', async () => {
+    const { url } = await server();
+    const socket = client(url, { heartbeat: { interval: 50, timeout: 1000 } });
+    await socket.connected();
+    const { rtt } = await next<{ rtt: number }>(socket, 'heartbeat');
+    expect(rtt).toBeGreaterThanOrEqual(0);
+    expect(rtt).toBeLessThan(1000);
+  });
+
+  it('uses application pings when given a message, hiding the pongs', async () => {
+    const srv = await server();
+    srv.wss.on('connection', (ws) => ws.on('message', (data) => data.toString() === 'ping' && ws.send('pong')));
+    const socket = client(srv.url, { heartbeat: { interval: 50, timeout: 500, message: 'ping', isPong: (d) => d === 'pong' } });
+    const messages: unknown[] = [];
+    socket.on('message', (data) => messages.push(data));
+    await socket.connected();
+    await next(socket, 'heartbeat');
+    // The echo server also echoes "ping": a message, not a pong.
+    expect(messages.every((m) => m === 'ping')).toBe(true);
+    expect(messages).not.toContain('pong');
+  });
+});

@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { closedPort, startServer, startSilentServer } from '../helpers/servers';
+
+const fixture = fileURLToPath(new URL('./fixtures/close-every-state.mjs', import.meta.url));
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0)) await step();
+});
+
+it('lets a Node process exit by itself after close() in every state (built package)', async () => {
+  const server = await startServer();
+  const silent = await startSilentServer();
+  cleanup.push(() => server.close(), () => silent.close());
+  const refused = `ws://127.0.0.1:${await closedPort()}`;
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(process.execPath, [fixture, server.url, silent.url, refused], { timeout: 15000 }, (error, out, err) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
+    );
+    void child;
+  });
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  const report = JSON.parse(stdout) as { states: string[]; resources: string[]; after: string[] };
+  expect(report.states).toEqual(['open', 'connecting', 'reconnecting']);
+  expect(report.after).toEqual(['closed', 'closed', 'closed']);
+  // Sockets still finishing their close handshake may be listed; timers may not.
+  expect(report.resources.filter((name) => name === 'Timeout')).toEqual([]);
+});

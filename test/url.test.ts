@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeUrl, redactUrl } from '../src/url';
+
+describe('normalizeUrl', () => {
+  it.each([
+    ['ws://example.com/a', 'ws://example.com/a'],
+    ['wss://example.com/a?b=c', 'wss://example.com/a?b=c'],
+    ['http://example.com:8080/a', 'ws://example.com:8080/a'],
+    ['https://example.com', 'wss://example.com/'],
+  ])('accepts %s as %s', (input, output) => {
+    expect(normalizeUrl(input)).toBe(output);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['relative', '/chat'],
+    ['ftp', 'ftp://example.com/'],
+    ['with a fragment', 'ws://example.com/#top'],
+    ['with an empty fragment', 'ws://example.com/#'],
+    ['with spaces', 'ws://example.com/a b'],
+    ['a number', 42],
+    ['null', null],
+    ['an object', {}],
+  ])('refuses a URL that is %s with invalid-url', (_name, input) => {
+    expect(() => normalizeUrl(input)).toThrow(expect.objectContaining({ kind: 'invalid-url', name: 'SteadySocketError' }));
+  });
+
+  it('never repeats a token in its error', () => {
+    try {
+      normalizeUrl('ftp://user:pw@example.com/?token=s3cret');
+    } catch (error) {
+      expect(String(error)).not.toContain('s3cret');
+      expect(String(error)).not.toContain('pw');
+    }
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides credentials and query values but keeps names', () => {
+    expect(redactUrl('wss://bob:hunter2@example.com/ws?token=abc&since=5')).toBe('wss://***@example.com/ws?token=***&since=***');
+    expect(redactUrl('ws://example.com/')).toBe('ws://example.com/');
+    expect(redactUrl('ws://example.com/?flag')).toBe('ws://example.com/?flag');
+  });
+});

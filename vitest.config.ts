@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+// The integration tests run twice: against the sources, and against the built package in dist/
+// (what users install), through the same `steadysocket` import.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias: { steadysocket: here('./src/index.ts') } },
+        test: { name: 'src', include: ['test/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000 },
+      },
+      {
+        resolve: { alias: { steadysocket: here('./dist/steadysocket.mjs') } },
+        test: { name: 'dist', include: ['test/integration/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000 },
+      },
+    ],
+  },
+});
