@@ -59,7 +59,8 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   private ending?: SteadySocketError;
   /** Set by a transport error after open; reported with the close that follows. */
   private lost?: SteadySocketError;
-  private diagnosed = false;
+  /** What the failure streak was diagnosed as; probes run once per streak. */
+  private diagnosis?: SteadySocketError;
   private paused = false;
   private probe?: AbortController;
   private closing?: Promise<void>;
@@ -167,8 +168,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     const wasOpen = this.current === 'open';
     this.drop();
     this.attemptCount = 0;
-    this.diagnosed = false;
-    this.ending = undefined;
+    this.diagnosis = this.ending = undefined;
     if (wasOpen) this.emit('close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true });
     if (this.current !== 'closed' && this.current !== 'connecting') this.wait(0, undefined, false);
     this.connect();
@@ -239,9 +239,19 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
 
   private failed(error: SteadySocketError, started: number): void {
     const { clock, connectTimeout, diagnose: wanted } = this.options;
-    if (error.kind !== 'unknown' || !wanted || this.diagnosed) return this.fail(error);
+    if (error.kind !== 'unknown' || !wanted) return this.fail(error);
+    const known = this.diagnosis;
+    if (known) {
+      // Not probed again, so not proven again: the streak's diagnosis is the likely candidate.
+      return this.fail(
+        new SteadySocketError('unknown', `handshake failed again; attempt ${known.attempt} was diagnosed as ${known.kind}${known.status ? ' ' + known.status : ''}`, {
+          attempt: this.attemptCount,
+          candidates: known.candidates ?? [known.kind],
+        }),
+      );
+    }
     // Once per failure streak, find out what the browser would not say, within the attempt's budget.
-    this.diagnosed = true;
+    this.diagnosis = error;
     const generation = this.generation;
     clock.clearTimeout(this.timer);
     this.transport?.destroy();
@@ -255,7 +265,11 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       signal: probe.signal,
       WebSocket: (this.options.WebSocket ?? globalThis.WebSocket) as never,
     }).then(
-      (found) => generation === this.generation && this.fail(found),
+      (found) => {
+        if (generation !== this.generation) return;
+        this.diagnosis = found;
+        this.fail(found);
+      },
       () => generation === this.generation && this.fail(error),
     );
   }
@@ -272,7 +286,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       );
     }
     clock.clearTimeout(this.timer);
-    this.diagnosed = false;
+    this.diagnosis = undefined;
     if (reconnect) this.resetTimer = clock.setTimeout(() => (this.attemptCount = 0), reconnect.resetAfter);
     const transport = this.transport!;
     const app = this.appHeartbeat;

@@ -1,0 +1,28 @@
+// Regenerates docs/demo.png for the README: two people chatting, then trouble, in headless Chromium.
+import { chromium } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { startDemo } from './server.mjs';
+
+const demo = await startDemo();
+const browser = await chromium.launch({
+  executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 640 } });
+const ada = await context.newPage();
+const bob = await context.newPage();
+await ada.goto(`${demo.url}?name=ada`);
+await bob.goto(`${demo.url}?name=bob`);
+for (const [page, text] of [[ada, 'Hi Bob! Try the trouble buttons.'], [bob, 'Dropping every connection now…']]) {
+  await page.waitForSelector('.pill.open');
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+await ada.click('[data-trouble=busy]');
+await ada.waitForFunction(() => document.querySelector('#timeline').textContent.includes('server-error 503'));
+await ada.waitForTimeout(500);
+await ada.waitForTimeout(1500);
+await ada.screenshot({ path: 'docs/demo.png' });
+await browser.close();
+await demo.close();
+console.log('wrote docs/demo.png');
