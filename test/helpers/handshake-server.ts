@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+// A server with full control of every byte of the handshake: one route per way a handshake can fail
+// (the scenarios of shared/research/handshake.md). GET /s/<route>.
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** RFC 6455 §4.2.2: the accept value for a key. */
+export const acceptFor = (key: string): string => createHash('sha1').update(key + GUID).digest('base64');
+
+type Reply = (key: string) => string | Buffer | 'hang' | 'fin' | 'rst';
+
+const upgrade101 = (key: string, extra = '', omit: string[] = []): string =>
+  [
+    'HTTP/1.1 101 Switching Protocols',
+    !omit.includes('upgrade') && 'Upgrade: websocket',
+    !omit.includes('connection') && 'Connection: Upgrade',
+    !omit.includes('accept') && `Sec-WebSocket-Accept: ${acceptFor(key)}`,
+  ]
+    .filter(Boolean)
+    .join('\r\n') +
+  (extra ? '\r\n' + extra : '') +
+  '\r\n\r\n';
+
+const plain = (status: string, headers: string[] = [], body = ''): string =>
+  [`HTTP/1.1 ${status}`, ...headers, `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n');
+
+export const ROUTES: Record<string, Reply> = {
+  ok: (key) => upgrade101(key),
+  '200-html': () => plain('200 OK', ['Content-Type: text/html'], '<h1>hello</h1>'),
+  '301-redirect': () => plain('301 Moved Permanently', ['Location: /s/ok?token=s3cret']),
+  '400': () => plain('400 Bad Request'),
+  '404': () => plain('404 Not Found'),
+  '405': () => plain('405 Method Not Allowed', ['Allow: POST']),
+  '426': () => plain('426 Upgrade Required', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13']),
+  '401': () => plain('401 Unauthorized', ['WWW-Authenticate: Bearer realm="chat"']),
+  '403': () => plain('403 Forbidden', ['Set-Cookie: session=secret']),
+  '407': () => plain('407 Proxy Authentication Required', ['Proxy-Authenticate: Basic realm="proxy"']),
+  '429': () => plain('429 Too Many Requests', ['Retry-After: 2']),
+  '500': () => plain('500 Internal Server Error'),
+  '503': () => plain('503 Service Unavailable', ['Retry-After: 2']),
+  '101-no-upgrade': (key) => upgrade101(key, '', ['upgrade']),
+  '101-no-connection': (key) => upgrade101(key, '', ['connection']),
+  '101-upgrade-h2c': (key) => upgrade101(key, '', ['upgrade']).replace('HTTP/1.1 101 Switching Protocols', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c'),
+  // The sample key of RFC 6455 §1.3 echoed as the accept value: a common mistake, invalid.
+  '101-accept-sample-key': (key) => upgrade101(key, 'Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==', ['accept']),
+  '101-accept-echo-key': (key) => upgrade101(key, `Sec-WebSocket-Accept: ${key}`, ['accept']),
+  // Correct only for the RFC's sample key, not for this client's key.
+  '101-accept-rfc-example': (key) => upgrade101(key, 'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=', ['accept']),
+  '101-accept-missing': (key) => upgrade101(key, '', ['accept']),
+  'protocol-missing': (key) => upgrade101(key),
+  'protocol-wrong': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
+  'protocol-unrequested': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
+  'extension-unknown': (key) => upgrade101(key, 'Sec-WebSocket-Extensions: x-unknown-ext'),
+  garbage: () => Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256)),
+  'ssh-banner': () => 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n',
+  hang: () => 'hang',
+  'fin-after-request': () => 'fin',
+  'rst-after-request': () => 'rst',
+};
+
+export interface HandshakeServer {
+  port: number;
+  url(route: string): string;
+  /** Requests seen, by route. */
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startHandshakeServer(): Promise<HandshakeServer> {
+  const sockets = new Set<Socket>();
+  const hits = new Map<string, number>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (chunk) => {
+      if (head.includes('\r\n\r\n')) return;
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      const path = /^GET (\S+)/.exec(head)?.[1] ?? '';
+      const route = /^\/s\/([^?]+)/.exec(path)?.[1] ?? '';
+      hits.set(route, (hits.get(route) ?? 0) + 1);
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
+      const reply = ROUTES[route];
+      if (!reply) return void socket.end(plain('404 Not Found'));
+      const bytes = reply(key);
+      if (bytes === 'hang') return;
+      if (bytes === 'fin') return void socket.end();
+      if (bytes === 'rst') return void socket.resetAndDestroy();
+      socket.write(bytes);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    url: (route) => `ws://127.0.0.1:${port}/s/${route}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
