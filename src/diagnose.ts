@@ -76,7 +76,8 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
   // A WebSocket sends the target's cookies, so the probe does too (an auth check answers alike).
   const probe = (mode: RequestMode): Promise<Response | Error> =>
     withDeadline((probeSignal) =>
-      fetch(httpUrl, { mode, cache: 'no-store', credentials: 'include', redirect: 'manual', signal: probeSignal }).then(
+      // Fetch refuses a no-cors request that does not follow redirects, so only cors mode sets 'manual'.
+      fetch(httpUrl, { mode, cache: 'no-store', credentials: 'include', redirect: mode === 'cors' ? 'manual' : 'follow', signal: probeSignal }).then(
         (response) => {
           // Firefox reads non-HTTP bytes as a body that never ends: never wait for one.
           response.body?.cancel().catch(() => {});

@@ -171,12 +171,12 @@ describe('realistic servers', () => {
     return `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`;
   }
 
-  it.each([
+  it.each<[number, string, Record<string, string>]>([
     [401, 'unauthorized', {}],
     [403, 'unauthorized', {}],
     [429, 'rate-limited', { 'Retry-After': '2' }],
     [503, 'server-error', { 'Retry-After': '2' }],
-  ] as const)('a ws server refusing with %i gives %s', async (status, kind, headers) => {
+  ])('a ws server refusing with %i gives %s', async (status, kind, headers) => {
     const error = await firstError(await rejectingServer(status, headers));
     table.push([`ws-server-${status}`, error.kind]);
     expect(error).toMatchObject({ kind, status });
