@@ -40,14 +40,16 @@ export async function startDemo({ port = 0, host = '127.0.0.1', log = () => {} }
     const url = new URL(request.url, 'http://demo');
     if (request.method === 'POST' && url.pathname.startsWith('/trouble/')) {
       const what = url.pathname.slice('/trouble/'.length);
+      // ?ms= shortens a trouble's duration (the tests use it); the page uses the defaults.
+      const ms = (fallback) => Number(url.searchParams.get('ms')) || fallback;
       log(`trouble: ${what}`);
       if (what === 'drop') for (const client of wss.clients) client.terminate();
-      else if (what === 'mute') trouble.muteUntil = now() + 15000;
+      else if (what === 'mute') trouble.muteUntil = now() + ms(15000);
       else if (what === 'refuse') {
-        trouble.refuseUntil = now() + 10000;
+        trouble.refuseUntil = now() + ms(10000);
         for (const client of wss.clients) client.terminate();
       } else if (what === 'busy') {
-        trouble.busyUntil = now() + 10000;
+        trouble.busyUntil = now() + ms(10000);
         for (const client of wss.clients) client.terminate();
       } else if (what === 'restart') {
         response.writeHead(202).end('restarting');

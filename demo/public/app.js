@@ -22,25 +22,34 @@
     while (list.children.length > 60) list.removeChild(list.lastChild);
   }
 
+  // Messages show in the server's order (by id); the page's own unconfirmed ones wait at the end.
+  function place(item, id) {
+    var list = $('#messages');
+    var before = null;
+    for (var i = 0; i < list.children.length && !before; i++) {
+      var other = list.children[i];
+      if (other.classList.contains('pending') || Number(other.dataset.id) > id) before = other;
+    }
+    list.insertBefore(item, before);
+  }
+
   function render(message) {
     if (seen.has(message.id)) return;
     seen.add(message.id);
     lastId = Math.max(lastId, message.id);
-    var mine = message.nonce && pending.get(message.nonce);
-    if (mine) {
+    var item = message.nonce && pending.get(message.nonce);
+    if (item) {
       pending.delete(message.nonce);
-      mine.classList.remove('pending');
-      mine.dataset.id = message.id;
-      mine.children[2].textContent = time(message.time);
-      return;
+      item.classList.remove('pending');
+    } else {
+      item = document.createElement('li');
+      item.innerHTML = '<b></b> <span></span> <time></time>';
+      item.children[0].textContent = message.name;
+      item.children[1].textContent = message.text;
     }
-    var item = document.createElement('li');
     item.dataset.id = message.id;
-    item.innerHTML = '<b></b> <span></span> <time></time>';
-    item.children[0].textContent = message.name;
-    item.children[1].textContent = message.text;
     item.children[2].textContent = time(message.time);
-    $('#messages').appendChild(item);
+    place(item, message.id);
     item.scrollIntoView({ block: 'end' });
   }
 
