@@ -14,7 +14,14 @@ export default defineConfig({
       },
       {
         resolve: { alias: { steadysocket: here('./dist/steadysocket.mjs') } },
-        test: { name: 'dist', include: ['test/integration/**/*.test.ts'], testTimeout: 20000, hookTimeout: 20000 },
+        test: {
+          name: 'dist',
+          include: ['test/integration/**/*.test.ts'],
+          // These drive dist/ from a child process already, or are long soaks: once is enough.
+          exclude: ['test/integration/{soak,leaks,exit}.test.ts'],
+          testTimeout: 20000,
+          hookTimeout: 20000,
+        },
       },
     ],
   },

@@ -1,0 +1,84 @@
+import { afterEach, expect, it } from 'vitest';
+import { SteadySocket, type SteadySocketOptions } from 'steadysocket';
+import { closedPort, startServer, startSilentServer } from '../helpers/servers';
+import { next, sleep } from '../helpers/wait';
+
+// A token in the URL (query and credentials) and in the headers must never come back out: not in
+// `url`, not in any error (message, hint, fields, String()), not in any event, for any kind.
+const SECRET = 'tok-9f8e7d6c5b4a';
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0)) await step();
+});
+
+const seen: string[] = [];
+const serialize = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    inner instanceof Error ? { ...inner, message: inner.message, text: String(inner), stack: inner.stack, cause: (inner as { cause?: unknown }).cause } : inner,
+  );
+
+function watched(base: string, options: SteadySocketOptions): SteadySocket {
+  const url = base.replace('://', `://user:${SECRET}@`) + `/path?token=${SECRET}&room=1`;
+  const socket = new SteadySocket(url, { ...options, nodeOptions: { ...options.nodeOptions, headers: { authorization: `Bearer ${SECRET}` } } });
+  for (const name of ['connecting', 'open', 'close', 'reconnecting', 'error', 'state', 'heartbeat'] as const) {
+    socket.on(name, (...args: unknown[]) => seen.push(`${name} ${serialize(args)}`));
+  }
+  cleanup.push(async () => {
+    seen.push(socket.url);
+    await socket.close();
+  });
+  return socket;
+}
+
+function thrown(action: () => unknown): void {
+  try {
+    action();
+  } catch (error) {
+    seen.push(`thrown ${serialize(error)}`);
+  }
+}
+
+it('never reveals a token, for every kind of error', async () => {
+  const kinds = new Set<string>();
+  const track = (socket: SteadySocket) => socket.on('error', (error) => kinds.add(error.kind));
+
+  // network, then max-attempts
+  track(watched(`ws://127.0.0.1:${await closedPort()}`, { reconnect: { maxAttempts: 2, initialDelay: 5 } }));
+  // timeout
+  const silent = await startSilentServer();
+  cleanup.push(() => silent.close());
+  track(watched(silent.url, { connectTimeout: 200, reconnect: false }));
+  // heartbeat-timeout
+  const mute = await startServer({ autoPong: false });
+  cleanup.push(() => mute.close());
+  const dead = watched(mute.url, { heartbeat: { interval: 50, timeout: 50 }, reconnect: false });
+  track(dead);
+  // protocol-error
+  const big = await startServer();
+  cleanup.push(() => big.close());
+  const small = watched(big.url, { nodeOptions: { maxPayload: 10 }, reconnect: false });
+  track(small);
+  await small.connected();
+  big.clients[0]!.send('more than ten bytes');
+  // closed, not-open, buffer-full, invalid-data
+  const plain = await startServer();
+  cleanup.push(() => plain.close());
+  const closing = watched(plain.url, { buffer: { maxMessages: 1 } });
+  thrown(() => closing.send('one'));
+  thrown(() => closing.send('two'));
+  thrown(() => closing.send(42 as never));
+  const ended = closing.connected();
+  await closing.close();
+  await ended.catch((error: unknown) => seen.push(`rejected ${serialize(error)}`));
+  thrown(() => closing.send('after'));
+  thrown(() => new SteadySocket(`ftp://user:${SECRET}@example.com/?token=${SECRET}`));
+  thrown(() => new SteadySocket(`ws://user:${SECRET}@example.com/#?token=${SECRET}`));
+
+  await next(dead, 'state', 2000).catch(() => {});
+  await sleep(500);
+  expect([...kinds].sort()).toEqual(['heartbeat-timeout', 'max-attempts', 'network', 'protocol-error', 'timeout']);
+  expect(seen.filter((line) => line.startsWith('thrown')).length).toBe(5);
+  expect(seen.some((line) => line.startsWith('rejected') && line.includes('"kind":"closed"'))).toBe(true);
+  expect(seen.length).toBeGreaterThan(30);
+  for (const line of seen) expect(line).not.toContain(SECRET);
+});
