@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { instrumentedWebSocket } from '../helpers/instrumented';
 import { SteadySocket, type SteadySocketError, type SteadySocketOptions } from 'steadysocket';
 import { FaultProxy } from '../helpers/fault-proxy';
 import { startServer, type EchoServer } from '../helpers/servers';
@@ -120,21 +121,11 @@ describe('a slow server', () => {
 describe('a flapping link', () => {
   it('keeps backoff, one socket at a time, and the order of what it sends', async () => {
     const { server, proxy } = await setup();
-    let live = 0;
-    let maxLive = 0;
-    // Counts the client's underlying sockets from creation until they are closed.
-    class Counted extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        live++;
-        maxLive = Math.max(maxLive, live);
-        this.once('close', () => live--);
-      }
-    }
+    const sockets = instrumentedWebSocket();
     const initialDelay = 20;
     const maxDelay = 160;
     const socket = client(proxy.url, {
-      WebSocket: Counted as never,
+      WebSocket: sockets.WebSocket as never,
       reconnect: { initialDelay, maxDelay, resetAfter: 60000 },
       connectTimeout: 500,
     });
@@ -158,11 +149,16 @@ describe('a flapping link', () => {
     socket.send('last');
     await until(() => server.received.includes('last'), 5000);
     const received = server.received.filter((m) => m !== 'last').map(Number);
-    // Never twice, never out of order; what was queued while down all arrived.
+    // Never twice, never out of order. Everything queued while down was handed to exactly one socket,
+    // and arrived unless that socket died with it in flight.
     for (let i = 1; i < received.length; i++) expect(received[i]).toBeGreaterThan(received[i - 1]!);
-    for (const id of queued) expect(received).toContain(id);
+    for (const id of queued) {
+      const handed = sockets.handedTo.get(String(id)) ?? [];
+      expect(handed, `queued message ${id}`).toHaveLength(1);
+      if (!received.includes(id)) expect(sockets.died.has(handed[0]!), `queued message ${id} lost on a live socket`).toBe(true);
+    }
     expect(queued.length).toBeGreaterThan(0);
-    expect(maxLive).toBe(1);
+    expect(sockets.maxLive()).toBe(1);
     expect(delays.length).toBeGreaterThan(3);
     for (const { attempt, delay } of delays) expect(delay).toBeLessThanOrEqual(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)));
   });

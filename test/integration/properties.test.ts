@@ -82,7 +82,7 @@ describe('property: call sequences', () => {
             else if (step.op === 'reconnect') socket.reconnect();
             else if (step.op === 'connected') pending.push(socket.connected().catch((error: unknown) => expect(error).toBeInstanceOf(SteadySocketError)));
             else if (step.op === 'drop') for (const client of server.wss.clients) client.terminate();
-            else await sleep(step.ms);
+            else if (step.op === 'wait') await sleep(step.ms);
           } catch (error) {
             expect(error).toBeInstanceOf(SteadySocketError);
           }

@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
 import { SteadySocket } from 'steadysocket';
 import { FaultProxy } from '../helpers/fault-proxy';
+import { instrumentedWebSocket } from '../helpers/instrumented';
 import { startServer } from '../helpers/servers';
 import { sleep, until } from '../helpers/wait';
 
@@ -41,14 +42,16 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
     const id = Number(new URL(request.url!, 'http://x').searchParams.get('client'));
     socket.on('message', (data) => {
       const list = received.get(id) ?? [];
-      list.push(Number(data.toString()));
+      list.push(Number(data.toString().split(':')[1]));
       received.set(id, list);
     });
   });
   const start = heap();
+  const sockets = instrumentedWebSocket();
   const clients = Array.from({ length: CLIENTS }, (_, id) => ({
     id,
     socket: new SteadySocket(`${proxy.url}/?client=${id}`, {
+      WebSocket: sockets.WebSocket as never,
       heartbeat: { interval: 500, timeout: 500 },
       reconnect: { initialDelay: 100, maxDelay: 1500 },
       connectTimeout: 1500,
@@ -71,7 +74,7 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
       if (random() < 0.3) {
         const n = ++client.next;
         if (client.socket.state !== 'open') client.queued.push(n);
-        client.socket.send(String(n));
+        client.socket.send(`${client.id}:${n}`);
       }
     }
   }, 50);
@@ -98,19 +101,27 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
 
   const why = `(seed ${SEED})`;
   await until(() => clients.every((c) => c.socket.state === 'open'), 30000, `every client open again ${why}`);
-  for (const client of clients) client.socket.send('-1');
+  for (const client of clients) client.socket.send(`${client.id}:-1`);
   await until(() => clients.every((c) => received.get(c.id)?.at(-1) === -1), 30000, `final marker from every client ${why}`);
   expect(unexpected, why).toEqual([]);
   let queuedTotal = 0;
+  let inFlight = 0;
   for (const client of clients) {
     const got = received.get(client.id)!.slice(0, -1);
-    // In order and never twice; everything send() accepted while the link was down arrived.
+    // In order and never twice. Everything send() accepted while the link was down was handed to
+    // exactly one socket and arrived, unless that socket died with it in flight (no WebSocket ack).
     for (let i = 1; i < got.length; i++) expect(got[i], `client ${client.id} order ${why}`).toBeGreaterThan(got[i - 1]!);
     const arrived = new Set(got);
-    for (const n of client.queued) expect(arrived.has(n), `client ${client.id} lost queued message ${n} ${why}`).toBe(true);
+    for (const n of client.queued) {
+      const handed = sockets.handedTo.get(`${client.id}:${n}`) ?? [];
+      expect(handed, `client ${client.id} queued message ${n} ${why}`).toHaveLength(1);
+      if (arrived.has(n)) continue;
+      expect(sockets.died.has(handed[0]!), `client ${client.id} lost queued message ${n} on a live socket ${why}`).toBe(true);
+      inFlight++;
+    }
     queuedTotal += client.queued.length;
   }
-  console.log(`soak: ${queuedTotal} messages were queued while down; all arrived once, in order`);
+  console.log(`soak: ${queuedTotal} messages were queued while down; ${queuedTotal - inFlight} arrived exactly once and in order, ${inFlight} died in flight with their connection`);
   expect(queuedTotal).toBeGreaterThan(0);
 
   await Promise.all(clients.map((c) => c.socket.close()));
@@ -119,6 +130,7 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
   // What the test itself kept: its records of every message and server-side socket.
   received.clear();
   clients.length = 0;
+  sockets.handedTo.clear();
   server.received.length = 0;
   server.clients.length = 0;
   await sleep(200);
