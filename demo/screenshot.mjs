@@ -1,13 +1,10 @@
 // Regenerates docs/demo.png for the README: two people chatting, then trouble, in headless Chromium.
 import { chromium } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { chromiumLaunch } from '../e2e/launch.mjs';
 import { startDemo } from './server.mjs';
 
 const demo = await startDemo();
-const browser = await chromium.launch({
-  executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await chromium.launch(chromiumLaunch());
 const context = await browser.newContext({ viewport: { width: 1280, height: 640 } });
 const ada = await context.newPage();
 const bob = await context.newPage();

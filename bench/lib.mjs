@@ -1,0 +1,75 @@
+// Shared pieces of the benchmarks: the server process, the contenders, and statistics.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import ReconnectingWebSocket from 'reconnecting-websocket';
+import PartySocket from 'partysocket/ws';
+import { SteadySocket } from '../dist/steadysocket.mjs';
+
+export const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+/** Starts bench/server.mjs in its own process; resolves with its port and a way to stop it. */
+export function startServer(port = 0, onLine = () => {}) {
+  const child = spawn(process.execPath, [here('./server.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  return new Promise((resolve, reject) => {
+    let first = true;
+    lines.on('line', (line) => {
+      if (first) {
+        first = false;
+        resolve({ port: Number(line), url: `ws://127.0.0.1:${line}`, child, stop: () => new Promise((done) => (child.once('exit', done), child.kill('SIGKILL'))) });
+      } else onLine(line);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => first && reject(new Error(`bench server exited with ${code}`)));
+  });
+}
+
+/**
+ * The contenders, each reduced to: open(url) → { send, onMessage, close }. Every wrapper gets `ws` as
+ * its WebSocket, so the differences measured are the wrappers' own.
+ */
+export const CONTENDERS = {
+  'raw ws': (url) =>
+    new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { perMessageDeflate: false });
+      socket.once('open', () =>
+        resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.on('message', fn), close: () => socket.close(), raw: socket }),
+      );
+      socket.once('error', reject);
+    }),
+  steadysocket: async (url, options = {}) => {
+    const socket = new SteadySocket(url, { nodeOptions: { perMessageDeflate: false }, ...options });
+    await socket.connected();
+    return { send: (d) => socket.send(d), onMessage: (fn) => socket.on('message', fn), close: () => socket.close(), raw: socket };
+  },
+  'reconnecting-websocket': (url, options = {}) =>
+    new Promise((resolve) => {
+      const socket = new ReconnectingWebSocket(url, [], { WebSocket, ...options });
+      socket.addEventListener('open', () =>
+        resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.addEventListener('message', (e) => fn(e.data)), close: () => socket.close(), raw: socket }),
+      { once: true });
+    }),
+  partysocket: (url, options = {}) =>
+    new Promise((resolve) => {
+      const socket = new PartySocket(url, [], { WebSocket, ...options });
+      socket.addEventListener('open', () =>
+        resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.addEventListener('message', (e) => fn(e.data)), close: () => socket.close(), raw: socket }),
+      { once: true });
+    }),
+};
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+export const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+/** Round r's order: the list rotated by r, so no contender always runs first (warm caches, JIT). */
+export const rotated = (list, round) => list.map((_, i) => list[(i + round) % list.length]);
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
