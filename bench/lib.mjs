@@ -34,8 +34,9 @@ export const CONTENDERS = {
   'raw ws': (url) =>
     new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { perMessageDeflate: false });
+      // Text is decoded to a string, as every wrapper delivers it and as a raw ws user reads it.
       socket.once('open', () =>
-        resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.on('message', fn), close: () => socket.close(), raw: socket }),
+        resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.on('message', (data, isBinary) => fn(isBinary ? data : data.toString())), close: () => socket.close(), raw: socket }),
       );
       socket.once('error', reject);
     }),

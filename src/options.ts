@@ -112,9 +112,9 @@ export interface ResolvedOptions {
   clock: Clock;
 }
 
-const RECONNECT = { initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 'full' as Jitter, maxAttempts: Infinity, resetAfter: 5000 };
-const HEARTBEAT = { interval: 25000, timeout: 10000 };
-const BUFFER = { maxMessages: 1000, maxBytes: 1 << 20 };
+const RECONNECT = Object.freeze({ initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 'full' as Jitter, maxAttempts: Infinity, resetAfter: 5000 });
+const HEARTBEAT = Object.freeze({ interval: 25000, timeout: 10000 });
+const BUFFER = Object.freeze({ maxMessages: 1000, maxBytes: 1 << 20 });
 const TOP = ['protocols', 'connectTimeout', 'reconnect', 'heartbeat', 'buffer', 'binaryType', 'diagnose', 'WebSocket', 'nodeOptions', 'clock'];
 
 const fail = (field: string, why: string): never => {
@@ -134,7 +134,8 @@ function number(value: unknown, field: string, min: number, allowInfinity = fals
 /** Nested options: false, or an object merged over its defaults. */
 function section<T extends object>(value: unknown, defaults: T, field: string): T | false {
   if (value === false) return false;
-  if (value === undefined || value === true) return { ...defaults };
+  // Untouched sections share the frozen defaults: thousands of sockets need not hold a copy each.
+  if (value === undefined || value === true) return defaults;
   if (typeof value !== 'object' || value === null) return fail(field, 'must be false or an object');
   return { ...defaults, ...(value as object) };
 }

@@ -42,14 +42,16 @@ const CLOSE_TIMEOUT = 2000;
 export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   private readonly options: ResolvedOptions;
   private readonly source: UrlSource;
-  private readonly queue?: SendQueue;
+  /** Made at the first message that has to wait. */
+  private queue?: SendQueue;
   /** The heartbeat options when heartbeats are application messages. */
   private readonly appHeartbeat?: HeartbeatOptions;
   private current: SocketState = 'connecting';
   private transport?: Transport;
   private heartbeat?: Heartbeat;
   private timer: unknown;
-  private resetTimer: unknown;
+  /** When the current connection opened (clock ms); 0 when not open. */
+  private openedAt = 0;
   private attemptCount = 0;
   /** Bumped whenever an attempt is abandoned: late callbacks of older attempts see a stale number. */
   private generation = 0;
@@ -80,8 +82,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       if (typeof this.options.protocols !== 'function') this.offered = checkProtocols(this.options.protocols);
     }
     this.source = url;
-    const { buffer, heartbeat } = this.options;
-    if (buffer) this.queue = new SendQueue(buffer.maxMessages, buffer.maxBytes);
+    const { heartbeat } = this.options;
     if (heartbeat && heartbeat.message !== undefined) this.appHeartbeat = heartbeat;
     // On the next microtask, so listeners attached right after the constructor see the first
     // `connecting` (and its errors); close() or reconnect() before then take precedence.
@@ -108,9 +109,15 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     return (this.transport?.bufferedAmount ?? 0) + (this.queue?.bytes ?? 0);
   }
 
-  /** The current attempt within this failure streak; 1 is the first. */
+  /** The current attempt within this failure streak; 1 is the first, 0 once a connection has lasted. */
   get attempt(): number {
-    return this.attemptCount;
+    return this.lasted() ? 0 : this.attemptCount;
+  }
+
+  /** Whether the open connection has stayed open `resetAfter` ms: the streak is over. */
+  private lasted(): boolean {
+    const { reconnect, clock } = this.options;
+    return !!this.openedAt && !!reconnect && clock.now() - this.openedAt >= reconnect.resetAfter;
   }
 
   /**
@@ -120,10 +127,11 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   send(data: SendData): void {
     checkData(data);
     if (this.current === 'open') return this.transport!.send(data);
-    if (this.current === 'closed' || this.current === 'closing' || !this.queue) {
+    const { buffer } = this.options;
+    if (this.current === 'closed' || this.current === 'closing' || !buffer) {
       throw new SteadySocketError('not-open', `cannot send while ${this.current}`);
     }
-    this.queue.push(data);
+    (this.queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes)).push(data);
   }
 
   /** Resolves when open (at once if open); rejects with the error that ends the socket. */
@@ -275,7 +283,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   }
 
   private opened(attempt: number, protocol: string): void {
-    const { clock, heartbeat, reconnect } = this.options;
+    const { clock, heartbeat } = this.options;
     // Firefox opens even when the server ignored every offered subprotocol (protocol === '').
     if (this.offered.length && !this.offered.includes(protocol)) {
       return this.fail(
@@ -287,7 +295,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     }
     clock.clearTimeout(this.timer);
     this.diagnosis = undefined;
-    if (reconnect) this.resetTimer = clock.setTimeout(() => (this.attemptCount = 0), reconnect.resetAfter);
+    this.openedAt = clock.now();
     const transport = this.transport!;
     const app = this.appHeartbeat;
     if (heartbeat && (app || transport.ping)) {
@@ -295,7 +303,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
         heartbeat.interval,
         heartbeat.timeout,
         clock,
-        app ? () => transport.send(typeof app.message === 'function' ? app.message() : app.message!) : transport.ping!,
+        app ? () => transport.send(typeof app.message === 'function' ? app.message() : app.message!) : () => transport.ping!(),
         () => {
           this.lost = new SteadySocketError('heartbeat-timeout', `no heartbeat answer within ${heartbeat.timeout} ms`, { attempt });
           this.closed(1006, '', false);
@@ -305,7 +313,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     }
     this.move('open');
     // Queued messages go first, before anything an open listener sends.
-    this.queue?.flush(transport.send);
+    this.queue?.flush((data) => transport.send(data));
     for (const [resolve] of this.waiters.splice(0)) resolve();
     this.emit('open', { attempt, protocol });
   }
@@ -323,6 +331,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   /** The open connection ended: peer close, lost link or dead heartbeat. */
   private closed(code: number, reason: string, wasClean: boolean): void {
     if (this.finishClose) return this.finishClose(code, reason, wasClean);
+    if (this.lasted()) this.attemptCount = 0;
     const error = this.lost;
     this.drop();
     if (error) this.emit('error', error);
@@ -394,8 +403,8 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   private drop(keep?: Transport): void {
     const { clock } = this.options;
     this.generation++;
+    this.openedAt = 0;
     clock.clearTimeout(this.timer);
-    clock.clearTimeout(this.resetTimer);
     this.probe?.abort();
     this.heartbeat?.stop();
     this.heartbeat = this.probe = this.lost = undefined;

@@ -10,12 +10,14 @@ export function openTransport(options: TransportOptions, events: TransportEvents
   return domTransport(new Constructor(options.url, options.protocols), options, events);
 }
 
+const nothing = (): void => {};
+
 /**
  * Browsers know when the network goes and comes back, and when a hidden tab returns (its timers
  * were throttled, so its connection may have died unnoticed).
  */
 export function watchEnvironment(events: EnvironmentEvents): () => void {
-  if (typeof addEventListener !== 'function' || typeof document === 'undefined') return () => {};
+  if (typeof addEventListener !== 'function' || typeof document === 'undefined') return nothing;
   const visible = (): void => {
     if (document.visibilityState === 'visible') events.visible();
   };
