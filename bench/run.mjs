@@ -31,5 +31,5 @@ const header = [
   `Versions: steadysocket ${version('..')}, ws ${version('ws')}, reconnecting-websocket ${version('reconnecting-websocket')}, partysocket ${version('partysocket')}, socket.io-client ${version('socket.io-client')}, Playwright ${version('@playwright/test')}.`,
   '',
 ];
-writeFileSync(here('./RESULTS.md'), [...header, ...sections].join('\n') + '\n');
+writeFileSync(here('./RESULTS.md'), header.join('\n') + sections.join('\n\n') + '\n');
 console.log('\nwrote bench/RESULTS.md');

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 
 // The size budget of the script-tag bundle (min + gzip, eventemitter3 included). It fails the test
 // command when the bundle grows past it, so growth is always a decision. The long-term target is
-// 3,300 bytes; see the README's "Size" section for where the bytes go.
+// 3,300 bytes; the README's "Performance and size" section says where the bytes go.
 const BUDGET = 8192;
 const bundle = fileURLToPath(new URL('../dist/steadysocket.umd.min.js', import.meta.url));
 
