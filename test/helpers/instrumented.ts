@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 
 /**
- * A `ws` WebSocket that records what the client hands to each underlying socket, how many are alive
+ * A `ws` WebSocket that records what the client hands to each underlying socket, how many are open
  * at once, and which ended abnormally. Lets a test tell a message the client lost (a bug) from one
  * that died in flight with its connection (WebSocket has no delivery acknowledgement).
  */
@@ -11,24 +11,31 @@ export function instrumentedWebSocket(): {
   handedTo: Map<string, number[]>;
   /** Numbers of the sockets that ended abnormally (1006). */
   died: Set<number>;
-  live(): number;
-  maxLive(): number;
+  /** The most sockets that were open at the same moment. */
+  maxOpen(): number;
 } {
   const handedTo = new Map<string, number[]>();
   const died = new Set<number>();
   let count = 0;
-  let live = 0;
-  let maxLive = 0;
+  let open = 0;
+  let maxOpen = 0;
   class Instrumented extends WebSocket {
     readonly number = ++count;
+    private wasOpen = false;
     constructor(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
       super(url, protocols, options);
-      live++;
-      maxLive = Math.max(maxLive, live);
-      this.once('close', (code) => {
-        live--;
-        if (code === 1006) died.add(this.number);
-      });
+    }
+
+    // Watched through emit, not listeners: the client removes every listener of a socket it drops.
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'open') {
+        this.wasOpen = true;
+        maxOpen = Math.max(maxOpen, ++open);
+      } else if (event === 'close') {
+        if (this.wasOpen) open--;
+        if (args[0] === 1006) died.add(this.number);
+      }
+      return super.emit(event, ...args);
     }
 
     override send(data: WebSocket.Data, ...rest: never[]): void {
@@ -36,5 +43,5 @@ export function instrumentedWebSocket(): {
       (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   }
-  return { WebSocket: Instrumented, handedTo, died, live: () => live, maxLive: () => maxLive };
+  return { WebSocket: Instrumented, handedTo, died, maxOpen: () => maxOpen };
 }

@@ -158,7 +158,7 @@ describe('a flapping link', () => {
       if (!received.includes(id)) expect(sockets.died.has(handed[0]!), `queued message ${id} lost on a live socket`).toBe(true);
     }
     expect(queued.length).toBeGreaterThan(0);
-    expect(sockets.maxLive()).toBe(1);
+    expect(sockets.maxOpen()).toBe(1);
     expect(delays.length).toBeGreaterThan(3);
     for (const { attempt, delay } of delays) expect(delay).toBeLessThanOrEqual(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)));
   });
