@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,37 +72,4 @@ export async function startRealisticServer({ cors = false } = {}): Promise<Reali
   };
 }
 
-/** A proxy in front of `target` that, misconfigured, does not forward Upgrade and Connection. */
-export async function startUpgradeDroppingProxy(targetPort: number): Promise<RealisticServer> {
-  const sockets = new Set<Socket>();
-  const proxy = createTcpServer((client) => {
-    sockets.add(client);
-    const upstream = connect(targetPort, '127.0.0.1');
-    sockets.add(upstream);
-    let head = '';
-    let passed = false;
-    client.on('data', (chunk) => {
-      if (passed) return void upstream.write(chunk);
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      passed = true;
-      upstream.write(head.replace(/^(upgrade|connection):.*\r\n/gim, '').replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
-    });
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => sockets.delete(client));
-    upstream.on('close', () => sockets.delete(upstream));
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    ws: (path) => `ws://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        proxy.close(() => resolve());
-      }),
-  };
-}
+export { startUpgradeDroppingProxy } from '../test/helpers/upgrade-dropping-proxy';

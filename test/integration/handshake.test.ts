@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTlsServer } from 'node:tls';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { SteadySocket, type SteadySocketError, type SteadySocketOptions } from 'steadysocket';
 import { startHandshakeServer, type HandshakeServer } from '../helpers/handshake-server';
 import { closedPort, startServer } from '../helpers/servers';
+import { startUpgradeDroppingProxy } from '../helpers/upgrade-dropping-proxy';
 import { next } from '../helpers/wait';
 
 // Every way a handshake can fail, through real sockets, each with its exact kind.
@@ -201,27 +202,9 @@ describe('realistic servers', () => {
 
   it('a proxy that drops the Upgrade header gives bad-upgrade-header (426 from the ws server)', async () => {
     const backend = await startServer();
-    cleanup.push(() => backend.close());
-    const proxy = createTcpServer((client) => {
-      const upstream = connect(backend.port, '127.0.0.1');
-      let head = '';
-      let passed = false;
-      client.on('data', (chunk) => {
-        if (passed) return void upstream.write(chunk);
-        head += chunk.toString('latin1');
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        passed = true;
-        // What a misconfigured proxy does: hop-by-hop headers are not forwarded.
-        upstream.write(head.replace(/^(upgrade|connection):.*\r\n/gim, '').replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
-      });
-      upstream.pipe(client);
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-    const error = await firstError(`ws://127.0.0.1:${(proxy.address() as AddressInfo).port}/`);
+    const proxy = await startUpgradeDroppingProxy(backend.port);
+    cleanup.push(() => backend.close(), () => proxy.close());
+    const error = await firstError(proxy.ws('/'));
     table.push(['proxy-drops-upgrade', `${error.kind} ${error.status}`]);
     expect(error).toMatchObject({ kind: 'bad-upgrade-header', status: 426 });
   });
