@@ -294,7 +294,8 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       );
     }
     clock.clearTimeout(this.timer);
-    this.diagnosis = undefined;
+    // A cleared timer still held would keep its object alive for the whole connection.
+    this.timer = this.diagnosis = undefined;
     this.openedAt = clock.now();
     const transport = this.transport!;
     const app = this.appHeartbeat;

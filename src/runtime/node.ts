@@ -39,17 +39,16 @@ class WsTransport implements Transport {
   ) {
     const { attempt } = options;
     (raw as { binaryType: string }).binaryType = options.binaryType;
-    const upgrade = (response: IncomingMessage): void => void (this.upgradeHeaders = response.headers);
-    const unexpected = (_request: ClientRequest, response: IncomingMessage): void =>
-      events.error(responseError(response.statusCode ?? 0, response.headers, attempt));
-    raw.on('upgrade', upgrade);
-    raw.on('unexpected-response', unexpected);
+    raw.on('upgrade', (response: IncomingMessage) => void (this.upgradeHeaders = response.headers));
+    raw.on('unexpected-response', (_request: ClientRequest, response: IncomingMessage) =>
+      events.error(responseError(response.statusCode ?? 0, response.headers, attempt)),
+    );
     raw.on('open', () => {
       this.opened = true;
       // What only the handshake needed goes, so an open connection holds no more than it must.
       this.upgradeHeaders = undefined;
-      raw.off('upgrade', upgrade);
-      raw.off('unexpected-response', unexpected);
+      raw.removeAllListeners('upgrade');
+      raw.removeAllListeners('unexpected-response');
       events.open(raw.protocol);
     });
     // Text arrives as a Buffer (isBinary false); binary already in the requested binaryType.
