@@ -31,6 +31,13 @@ describe('SendQueue', () => {
     expect(() => queue.push('x')).toThrow(SteadySocketError);
   });
 
+  it('refuses a single message larger than maxBytes, even into an empty queue', () => {
+    const queue = new SendQueue(100, 1024);
+    expect(() => queue.push(new Uint8Array(1025))).toThrow(expect.objectContaining({ kind: 'buffer-full' }));
+    expect(queue.length).toBe(0);
+    expect(queue.bytes).toBe(0);
+  });
+
   it('keeps the rest when sending throws halfway', () => {
     const queue = new SendQueue(10, 100);
     queue.push('a');
