@@ -47,19 +47,19 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
     const opened = await withDeadline(
       (probeSignal) =>
         new Promise<boolean>((resolve) => {
-      const socket = new context.WebSocket(url);
-      const done = (result: boolean): void => {
-        socket.onopen = socket.onerror = socket.onclose = null;
-        try {
-          socket.close(1000);
-        } catch {
-          // closing a socket that never opened
-        }
-        resolve(result);
-      };
-      socket.onopen = () => done(true);
-      socket.onerror = socket.onclose = () => done(false);
-      probeSignal.addEventListener('abort', () => done(false));
+          const socket = new context.WebSocket(url);
+          const done = (result: boolean): void => {
+            socket.onopen = socket.onerror = socket.onclose = null;
+            try {
+              socket.close(1000);
+            } catch {
+              // closing a socket that never opened
+            }
+            resolve(result);
+          };
+          socket.onopen = () => done(true);
+          socket.onerror = socket.onclose = () => done(false);
+          probeSignal.addEventListener('abort', () => done(false));
         }),
     );
     if (opened) {

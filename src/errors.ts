@@ -116,6 +116,3 @@ export class SteadySocketError extends Error implements ErrorDetails {
     }`;
   }
 }
-
-/** Whether `kind` is retried by the default policy. */
-export const isRetryable = (kind: ErrorKind): boolean => RETRYABLE.includes(kind);
