@@ -123,3 +123,29 @@ test('a server that never answers: our own connectTimeout says timeout', async (
     await silent.close();
   }
 });
+
+test('an untrusted certificate: tls in Firefox (close 1015), a tls candidate in Chromium', async ({ page, browserName }) => {
+  const { readFileSync } = await import('node:fs');
+  const { createServer } = await import('node:https');
+  const { WebSocketServer } = await import('ws');
+  const https = createServer({
+    key: readFileSync(new URL('../test/fixtures/self-signed.key', import.meta.url)),
+    cert: readFileSync(new URL('../test/fixtures/self-signed.crt', import.meta.url)),
+  });
+  const wss = new WebSocketServer({ server: https });
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (https.address() as import('node:net').AddressInfo).port;
+    const reported = await diagnoseIn(page, pages.origin, `wss://127.0.0.1:${port}/`);
+    record('untrusted certificate', 'cross-origin', reported);
+    if (browserName === 'firefox') expect(reported.kind).toBe('tls');
+    else {
+      expect(reported.kind).toBe('unknown');
+      expect(reported.candidates).toContain('tls');
+    }
+  } finally {
+    wss.close();
+    https.closeAllConnections();
+    await new Promise<void>((resolve) => https.close(() => resolve()));
+  }
+});

@@ -59,32 +59,3 @@ describe('Heartbeat', () => {
     expect(rtt).not.toHaveBeenCalled();
   });
 });
-
-describe('heartbeats sharing a clock', () => {
-  it('hold one timer between them, and each pings on its own schedule', () => {
-    const clock = new ManualClock();
-    const pings: string[] = [];
-    const beats = [300, 100, 200, 100, 250].map(
-      (interval, i) => new Heartbeat(interval, 1000, clock, () => pings.push(`${i}@${clock.now() - 1000}`), () => {}, () => {}),
-    );
-    expect(clock.pending).toBe(1);
-    clock.advance(300);
-    expect(pings.sort()).toEqual(['0@300', '1@100', '2@200', '3@100', '4@250']);
-    for (const beat of beats) beat.stop();
-    expect(clock.pending).toBe(0);
-  });
-
-  it('keeps the others going when one stops, and declares only the silent one dead', () => {
-    const clock = new ManualClock();
-    const dead: number[] = [];
-    const beats = Array.from({ length: 50 }, (_, i) => new Heartbeat(100 + i, 50, clock, () => {}, () => dead.push(i), () => {}));
-    beats[7]!.stop();
-    clock.advance(100 + 49);
-    // Everyone pinged; all but #3 answer.
-    for (const [i, beat] of beats.entries()) if (i !== 3) beat.answered();
-    clock.advance(60);
-    expect(dead).toEqual([3]);
-    for (const beat of beats) beat.stop();
-    expect(clock.pending).toBe(0);
-  });
-});

@@ -176,11 +176,21 @@ describe('SteadySocket state machine', () => {
     expect(socket.state).toBe('closed');
   });
 
-  it('treats Firefox close code 1015 before open as a TLS failure', async () => {
+  it('treats Firefox close code 1015 before open as a TLS failure, even after the bare error event', async () => {
     const { errors } = create({ reconnect: false });
     await flush();
-    FakeWebSocket.last.serverClose(1015);
+    FakeWebSocket.last.fail(1015);
     expect(errors).toEqual(['tls']);
+  });
+
+  it('fails an attempt whose socket reports an error and never closes (undici)', async () => {
+    const { socket, errors } = create({ reconnect: false });
+    await flush();
+    FakeWebSocket.last.onerror?.({});
+    expect(errors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(errors).toEqual(['unknown']);
+    expect(socket.state).toBe('closed');
   });
 
   it('detects a dead peer with application heartbeats and hides pongs', async () => {

@@ -32,11 +32,14 @@ export const HANDSHAKE_KINDS: ErrorKind[] = [
 /**
  * Drives a WHATWG WebSocket. Before open, browsers fire a bare `error` and close 1006 for every
  * failure, so the attempt fails as `unknown` (to be diagnosed); Firefox's 1015 alone proves TLS.
- * The first sign of failure ends the attempt: undici never fires `close` after a failed handshake.
  */
 export function domTransport(raw: DomSocket, options: TransportOptions, events: TransportEvents): Transport {
   let opened = false;
+  // Browsers fire `error` and then `close` in the same task, and only `close` has the code; undici
+  // never fires `close` after a failed handshake. So an error waits one task for its close.
+  let pending: ReturnType<typeof setTimeout> | undefined;
   const failed = (code?: number): void => {
+    clearTimeout(pending);
     const tls = code === 1015;
     events.error(
       new SteadySocketError(tls ? 'tls' : 'unknown', tls ? 'TLS handshake failed (close code 1015)' : 'handshake failed', {
@@ -52,12 +55,15 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
     events.open(raw.protocol);
   };
   raw.onmessage = (event) => events.message(event.data);
-  raw.onerror = () => opened || failed();
+  raw.onerror = () => {
+    if (!opened) pending ??= setTimeout(failed, 0);
+  };
   raw.onclose = (event) => (opened ? events.close(event.code, event.reason, event.wasClean) : failed(event.code));
   return {
     send: (data) => raw.send(data),
     close: (code, reason) => raw.close(code, reason),
     destroy() {
+      clearTimeout(pending);
       raw.onopen = raw.onmessage = raw.onerror = raw.onclose = null;
       try {
         raw.close();
