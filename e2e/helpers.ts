@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,19 +8,18 @@ import type { Page } from '@playwright/test';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
 
+/** Answers with a test page from e2e/pages, or the built library from dist/; 404 otherwise. */
+export async function servePage(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = normalize(decodeURIComponent(new URL(request.url!, 'http://x').pathname));
+  const file = path.startsWith('/dist/') ? join(root, path) : join(root, 'e2e/pages', path);
+  const body = await readFile(file).catch(() => undefined);
+  if (body) response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+  else response.writeHead(404).end('not found');
+}
+
 /** Serves the test pages and the built library from dist/ on 127.0.0.1. */
 export async function startPageServer(): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
-  const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url!, 'http://x').pathname));
-    const file = path.startsWith('/dist/') ? join(root, path) : join(root, 'e2e/pages', path);
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end('not found');
-    }
-  });
+  const server = createServer(servePage);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { origin: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };

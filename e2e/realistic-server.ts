@@ -1,17 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { servePage } from './helpers';
 
 // Servers as they are in production, for the browser diagnosis tests: the same rule answers the
 // upgrade and a plain GET (auth middleware, rate limiter, an overloaded backend), and the server also
 // serves the test pages, so a page can be same-origin with the WebSocket it opens.
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript' };
 
 /** Path → status for both the upgrade and a plain GET; headers as a real server would send. */
 const REFUSALS: Record<string, [number, Record<string, string>]> = {
@@ -39,10 +35,7 @@ export async function startRealisticServer({ cors = false } = {}): Promise<Reali
     const refusal = REFUSALS[path];
     if (refusal) return void response.writeHead(refusal[0], { ...refusal[1], ...corsHeaders(request) }).end(refusal[0] === 200 ? '<p>a site</p>' : '');
     if (path.startsWith('/ws/')) return void response.writeHead(426, { 'Content-Type': 'text/plain', ...corsHeaders(request) }).end('Upgrade Required');
-    const file = path.startsWith('/dist/') ? join(root, path) : join(root, 'e2e/pages', path);
-    const body = await readFile(file).catch(() => undefined);
-    if (body) response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'text/plain' }).end(body);
-    else response.writeHead(404).end();
+    await servePage(request, response);
   });
   const echo = new WebSocketServer({ noServer: true });
   const picky = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('chat.v3') ? 'chat.v3' : false) });

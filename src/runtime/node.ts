@@ -114,11 +114,9 @@ class WsTransport implements Transport {
   }
 }
 
-const nothing = (): void => {};
-
 /** Node has no online/offline or page visibility: nothing to watch. */
 export function watchEnvironment(_events: EnvironmentEvents): () => void {
-  return nothing;
+  return noop;
 }
 
 export const isOnline = (): boolean => true;

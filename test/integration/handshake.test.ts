@@ -157,15 +157,12 @@ describe('TLS', () => {
 });
 
 describe('realistic servers', () => {
-  /** A ws server whose upgrade handler refuses with `status` (and headers) before upgrading. */
+  /** A server whose upgrade handler refuses with `status` (and headers) before upgrading. */
   async function rejectingServer(status: number, headers: Record<string, string> = {}): Promise<string> {
     const http = createHttpServer();
-    const wss = new WebSocketServer({ noServer: true });
-    http.on('upgrade', (request: IncomingMessage, socket: Socket) => {
+    http.on('upgrade', (_request: IncomingMessage, socket: Socket) => {
       const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.end(`HTTP/1.1 ${status} Refused\r\n${lines}Content-Length: 0\r\nConnection: close\r\n\r\n`);
-      void request;
-      void wss;
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
