@@ -1,5 +1,13 @@
 import type { Clock } from './clock';
 
+/** What a heartbeat needs from its connection. An object, not three callbacks: no closures per socket. */
+export interface HeartbeatOwner {
+  ping(): void;
+  /** No answer within `timeout` of a ping. */
+  dead(): void;
+  answeredIn(rtt: number): void;
+}
+
 /**
  * Liveness of one open connection: a ping every `interval` ms, and the peer counts as dead when no
  * answer comes within `timeout` ms of a ping. A peer that dies right after answering is therefore
@@ -7,28 +15,26 @@ import type { Clock } from './clock';
  */
 export class Heartbeat {
   private timer: unknown;
+  /** When the outstanding ping left; 0 while none is out, so one timer serves both waits. */
   private sentAt = 0;
+  private readonly tick = (): void => (this.sentAt ? this.owner.dead() : this.beat());
 
   constructor(
     private readonly interval: number,
     private readonly timeout: number,
     private readonly clock: Clock,
-    private readonly ping: () => void,
-    private readonly onDead: () => void,
-    private readonly onRoundTrip: (rtt: number) => void,
+    private readonly owner: HeartbeatOwner,
   ) {
-    this.wait(interval);
+    this.timer = clock.setTimeout(this.tick, interval);
   }
 
   /** The peer answered; the next ping goes out `interval` after the previous one. */
   answered(): void {
     if (!this.sentAt) return;
-    const now = this.clock.now();
-    const rtt = now - this.sentAt;
-    const next = Math.max(0, this.interval - rtt);
+    const rtt = this.clock.now() - this.sentAt;
     this.sentAt = 0;
-    this.wait(next);
-    this.onRoundTrip(rtt);
+    this.arm(Math.max(0, this.interval - rtt));
+    this.owner.answeredIn(rtt);
   }
 
   /** Pings at once unless a ping is already out: for when the link may have died unseen. */
@@ -41,15 +47,14 @@ export class Heartbeat {
     this.sentAt = 0;
   }
 
-  private wait(ms: number): void {
+  private arm(ms: number): void {
     this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(() => this.beat(), ms);
+    this.timer = this.clock.setTimeout(this.tick, ms);
   }
 
   private beat(): void {
-    this.clock.clearTimeout(this.timer);
     this.sentAt = this.clock.now() || 1;
-    this.timer = this.clock.setTimeout(() => this.onDead(), this.timeout);
-    this.ping();
+    this.arm(this.timeout);
+    this.owner.ping();
   }
 }

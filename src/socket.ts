@@ -1,7 +1,7 @@
 import EventEmitter from 'eventemitter3';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { SteadySocketError } from './errors';
-import { Heartbeat } from './heartbeat';
+import { Heartbeat, type HeartbeatOwner } from './heartbeat';
 import {
   checkProtocols,
   resolveOptions,
@@ -14,7 +14,7 @@ import {
 import { closeCodeRetryable, TRY_AGAIN_LATER_DELAY } from './policy';
 import { checkData, SendQueue, type SendData } from './queue';
 import { diagnose, isOnline, openTransport, watchEnvironment } from './runtime/node';
-import type { Transport } from './runtime/types';
+import type { Transport, TransportEvents } from './runtime/types';
 import { canTransition, type SocketState } from './state';
 import { normalizeUrl, redactUrl } from './url';
 
@@ -35,6 +35,41 @@ export type UrlSource = string | (() => string | Promise<string>);
 
 // How long a graceful close may wait for the peer's close frame before the socket is torn down.
 const CLOSE_TIMEOUT = 2000;
+const NONE: string[] = [];
+const NO_WAITERS: never[] = [];
+
+/**
+ * What the transport and the heartbeat report, handed to the socket's private handlers: one small
+ * object per socket with shared methods instead of a closure per event per attempt, which kept about
+ * half a kilobyte alive per idle connection. Handlers are reached by name to stay off the public API.
+ */
+class Link implements TransportEvents, HeartbeatOwner {
+  constructor(private readonly socket: SteadySocket) {}
+  open(protocol: string): void {
+    this.socket['opened'](protocol);
+  }
+  message(data: MessageData): void {
+    this.socket['received'](data);
+  }
+  pong(): void {
+    this.socket['heartbeat']?.answered();
+  }
+  error(error: SteadySocketError): void {
+    this.socket['transportFailed'](error);
+  }
+  close(code: number, reason: string, wasClean: boolean): void {
+    this.socket['closed'](code, reason, wasClean);
+  }
+  ping(): void {
+    this.socket['ping']();
+  }
+  dead(): void {
+    this.socket['dead']();
+  }
+  answeredIn(rtt: number): void {
+    this.socket.emit('heartbeat', { rtt });
+  }
+}
 
 /**
  * A WebSocket that reconnects, keeps itself alive, buffers while offline and says why it failed.
@@ -56,7 +91,10 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   /** Bumped whenever an attempt is abandoned: late callbacks of older attempts see a stale number. */
   private generation = 0;
   private lastUrl = '';
-  private offered: string[] = [];
+  private offered = NONE;
+  /** When the current attempt started (clock ms): the diagnosis gets what is left of its budget. */
+  private startedAt = 0;
+  private readonly link = new Link(this);
   /** The error that ended the socket, for connected() calls after the end. */
   private ending?: SteadySocketError;
   /** Set by a transport error after open; reported with the close that follows. */
@@ -67,7 +105,8 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   private probe?: AbortController;
   private closing?: Promise<void>;
   private finishClose?: (code: number, reason: string, wasClean: boolean) => void;
-  private waiters: [() => void, (error: SteadySocketError) => void][] = [];
+  /** Callers of connected(); made at the first one. */
+  private waiters?: [() => void, (error: SteadySocketError) => void][];
   private unwatch = (): void => {};
 
   /**
@@ -140,7 +179,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     if (this.current === 'closed' || this.current === 'closing') {
       return Promise.reject(this.ending ?? new SteadySocketError('closed', 'socket is closed'));
     }
-    return new Promise((resolve, reject) => this.waiters.push([resolve, reject]));
+    return new Promise((resolve, reject) => (this.waiters ??= []).push([resolve, reject]));
   }
 
   /**
@@ -192,7 +231,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     const attempt = ++this.attemptCount;
     this.move('connecting');
     this.emit('connecting', { attempt });
-    const started = clock.now();
+    this.startedAt = clock.now();
     // The budget covers the URL and protocols functions too: a hung token fetch must not hang us.
     this.timer = clock.setTimeout(
       () => this.fail(new SteadySocketError('timeout', `no handshake within connectTimeout (${connectTimeout} ms)`, { attempt })),
@@ -216,16 +255,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
               WebSocket: this.options.WebSocket,
               nodeOptions: this.options.nodeOptions,
             },
-            {
-              open: (protocol) => this.opened(attempt, protocol),
-              message: this.received,
-              pong: () => this.heartbeat?.answered(),
-              error: (error) => {
-                if (this.current === 'connecting') this.failed(error, started);
-                else this.lost = error;
-              },
-              close: (code, reason, wasClean) => this.closed(code, reason, wasClean),
-            },
+            this.link,
           );
         },
         (cause: unknown) => {
@@ -245,7 +275,13 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       });
   }
 
-  private failed(error: SteadySocketError, started: number): void {
+  /** Before open: the attempt failed. After open: the error that explains the close to come. */
+  private transportFailed(error: SteadySocketError): void {
+    if (this.current === 'connecting') this.failed(error);
+    else this.lost = error;
+  }
+
+  private failed(error: SteadySocketError): void {
     const { clock, connectTimeout, diagnose: wanted } = this.options;
     if (error.kind !== 'unknown' || !wanted) return this.fail(error);
     const known = this.diagnosis;
@@ -269,7 +305,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       url: this.lastUrl,
       protocols: this.offered,
       attempt: this.attemptCount,
-      budget: connectTimeout - (clock.now() - started),
+      budget: connectTimeout - (clock.now() - this.startedAt),
       signal: probe.signal,
       WebSocket: (this.options.WebSocket ?? globalThis.WebSocket) as never,
     }).then(
@@ -282,8 +318,9 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     );
   }
 
-  private opened(attempt: number, protocol: string): void {
+  private opened(protocol: string): void {
     const { clock, heartbeat } = this.options;
+    const attempt = this.attemptCount;
     // Firefox opens even when the server ignored every offered subprotocol (protocol === '').
     if (this.offered.length && !this.offered.includes(protocol)) {
       return this.fail(
@@ -298,29 +335,32 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.timer = this.diagnosis = undefined;
     this.openedAt = clock.now();
     const transport = this.transport!;
-    const app = this.appHeartbeat;
-    if (heartbeat && (app || transport.ping)) {
-      this.heartbeat = new Heartbeat(
-        heartbeat.interval,
-        heartbeat.timeout,
-        clock,
-        app ? () => transport.send(typeof app.message === 'function' ? app.message() : app.message!) : () => transport.ping!(),
-        () => {
-          this.lost = new SteadySocketError('heartbeat-timeout', `no heartbeat answer within ${heartbeat.timeout} ms`, { attempt });
-          this.closed(1006, '', false);
-        },
-        (rtt) => this.emit('heartbeat', { rtt }),
-      );
+    if (heartbeat && (this.appHeartbeat || transport.ping)) {
+      this.heartbeat = new Heartbeat(heartbeat.interval, heartbeat.timeout, clock, this.link);
     }
     this.move('open');
     // Queued messages go first, before anything an open listener sends.
     this.queue?.flush((data) => transport.send(data));
-    for (const [resolve] of this.waiters.splice(0)) resolve();
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const [resolve] of waiters ?? NO_WAITERS) resolve();
     this.emit('open', { attempt, protocol });
   }
 
-  /** The hot path of every incoming message: one check, one emit. Bound once per socket. */
-  private readonly received = (data: MessageData): void => {
+  private ping(): void {
+    const app = this.appHeartbeat;
+    if (!app) return this.transport!.ping!();
+    this.transport!.send(typeof app.message === 'function' ? app.message() : app.message!);
+  }
+
+  private dead(): void {
+    const { timeout } = this.options.heartbeat as HeartbeatOptions;
+    this.lost = new SteadySocketError('heartbeat-timeout', `no heartbeat answer within ${timeout} ms`, { attempt: this.attemptCount });
+    this.closed(1006, '', false);
+  }
+
+  /** The hot path of every incoming message: one check, one emit. */
+  private received(data: MessageData): void {
     const app = this.appHeartbeat;
     if (app) {
       // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
@@ -328,7 +368,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       else if (app.isPong(data)) return this.heartbeat?.answered();
     }
     this.emit('message', data);
-  };
+  }
 
   /** The open connection ended: peer close, lost link or dead heartbeat. */
   private closed(code: number, reason: string, wasClean: boolean): void {
@@ -420,7 +460,9 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.unwatch();
     this.ending = error;
     this.move(keep ? 'closing' : 'closed');
-    for (const [, reject] of this.waiters.splice(0)) reject(error);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const [, reject] of waiters ?? NO_WAITERS) reject(error);
   }
 
   private move(next: SocketState): void {

@@ -8,7 +8,7 @@ describe('Heartbeat', () => {
     const ping = vi.fn();
     const dead = vi.fn();
     const rtt = vi.fn();
-    const heartbeat = new Heartbeat(1000, 300, clock, ping, dead, rtt);
+    const heartbeat = new Heartbeat(1000, 300, clock, { ping, dead, answeredIn: rtt });
     return { clock, ping, dead, rtt, heartbeat };
   };
 
