@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { SteadySocket, type SteadySocketError } from 'steadysocket';
 import { closedPort, startServer, startSilentServer, type EchoServer } from '../helpers/servers';
 import { next, until } from '../helpers/wait';
@@ -70,6 +71,26 @@ describe('connecting and messages', () => {
     srv.clients[0]!.terminate();
     await until(() => paths.length === 2);
     expect(paths).toEqual(['/?n=1', '/?n=2']);
+  });
+
+  it('leaves an open ws connection only the listeners it needs, and none after close()', async () => {
+    const { url } = await server();
+    const made: WebSocket[] = [];
+    // A ws subclass is driven like ws itself; it lets the test see the socket underneath.
+    class Recorded extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        made.push(this);
+      }
+    }
+    const socket = client(url, { WebSocket: Recorded });
+    await socket.connected();
+    // The handshake's listeners (upgrade, unexpected-response, open) are gone once open.
+    expect(made[0]!.eventNames().sort()).toEqual(['close', 'error', 'message', 'pong']);
+    socket.send('still delivered');
+    expect(await next(socket, 'message')).toBe('still delivered');
+    await socket.close();
+    expect(made[0]!.eventNames().filter((name) => name !== 'error')).toEqual([]);
   });
 });
 
