@@ -19,6 +19,24 @@ async function sendRate(open, url) {
   return rate;
 }
 
+/**
+ * What the server can take at all: the same messages as pre-built masked frames (RFC 6455 §5.3, a zero
+ * mask) in one write, from a client that does no work per message. No client can send faster than
+ * this, so it bounds every send ratio above.
+ */
+async function serverCeiling(url) {
+  const { raw: socket } = await CONTENDERS['raw ws'](`${url}/sink?count=${SEND}`);
+  const frame = Buffer.concat([Buffer.from([0x81, 0x80 | message.length, 0, 0, 0, 0]), Buffer.from(message)]);
+  const frames = Buffer.concat(Array(SEND).fill(frame));
+  const done = new Promise((resolve) => socket.once('message', resolve));
+  const start = performance.now();
+  socket._socket.write(frames);
+  await done;
+  const rate = SEND / ((performance.now() - start) / 1000);
+  socket.terminate();
+  return rate;
+}
+
 async function receiveRate(open, url) {
   const socket = await open(`${url}/flood?count=${RECEIVE}&size=32`);
   let seen = 0;
@@ -55,6 +73,7 @@ export async function run() {
   const names = Object.keys(CONTENDERS);
   const results = {};
   for (const name of names) results[name] = { send: [], receive: [], sendRatio: [], receiveRatio: [], p50: [], p99: [] };
+  const ceiling = { send: [], ratio: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const perRound = {};
     for (const name of rotated(names, round)) {
@@ -64,6 +83,9 @@ export async function run() {
         ...(await echoLatency(CONTENDERS[name], server.url)),
       };
     }
+    const limit = await serverCeiling(server.url);
+    ceiling.send.push(limit);
+    ceiling.ratio.push(limit / perRound['raw ws'].send);
     for (const name of names) {
       const r = perRound[name];
       const base = perRound['raw ws'];
@@ -92,6 +114,8 @@ export async function run() {
       '| contender | send msg/s | × raw | receive msg/s | × raw | echo p50 µs | echo p99 µs |',
       '|---|---:|---:|---:|---:|---:|---:|',
       ...rows,
+      '',
+      `The server's own ceiling, ${fmt(median(ceiling.send))} msg/s (${median(ceiling.ratio).toFixed(2)} × raw ws): the same ${fmt(SEND)} messages as pre-built frames in one write, from a client that does no work per message. No client's send rate can pass it.`,
     ].join('\n'),
   };
 }

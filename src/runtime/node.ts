@@ -24,6 +24,7 @@ export function openTransport(options: TransportOptions, events: TransportEvents
 
 type Tcp = { cork(): void; uncork(): void; writableLength: number };
 const noop = (): void => {};
+const TEXT = { binary: false };
 
 // The listeners below are shared by every connection: ws calls them with `this` set to the socket,
 // which points back at its transport. Closures per listener per attempt cost an idle Node
@@ -109,7 +110,10 @@ class WsTransport implements Transport {
       corked.uncork();
       corked.cork();
     }
-    this.raw.send(data);
+    // ws frames a string as two chunks (header, payload) but a Buffer as one: half the entries for
+    // the corked socket to gather. Buffer.from is the UTF-8 encoding ws would do itself.
+    if (typeof data === 'string') this.raw.send(Buffer.from(data), TEXT);
+    else this.raw.send(data);
   }
 
   close(code: number, reason?: string): void {

@@ -39,7 +39,10 @@ export function instrumentedWebSocket(): {
     }
 
     override send(data: WebSocket.Data, ...rest: never[]): void {
-      if (typeof data === 'string') handedTo.set(data, [...(handedTo.get(data) ?? []), this.number]);
+      // The client hands text over as a UTF-8 Buffer marked `binary: false` (one chunk per frame).
+      const options = rest[0] as { binary?: boolean } | undefined;
+      const text = typeof data === 'string' ? data : Buffer.isBuffer(data) && options?.binary === false ? data.toString() : undefined;
+      if (text !== undefined) handedTo.set(text, [...(handedTo.get(text) ?? []), this.number]);
       (super.send as (...args: unknown[]) => void)(data, ...rest);
     }
   }

@@ -78,6 +78,17 @@ it('keeps order across ticks and message types', async () => {
   expect(server.received).toEqual(expected);
 });
 
+it('sends strings as UTF-8 text frames, whatever their characters', async () => {
+  const { server, socket } = await open(WebSocket);
+  const texts = ['', 'plain', 'héllo wörld', '日本語', 'emoji 😀', 'x'.repeat(70000)];
+  const echoed: unknown[] = [];
+  socket.on('message', (data) => echoed.push(data));
+  for (const text of texts) socket.send(text);
+  await until(() => echoed.length === texts.length);
+  expect(server.received).toEqual(texts);
+  expect(echoed).toEqual(texts);
+});
+
 it('falls back to plain sends when the socket cannot cork (a WHATWG WebSocket)', async () => {
   const server = await startServer();
   cleanup.push(() => server.close());
