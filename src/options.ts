@@ -115,6 +115,8 @@ export interface ResolvedOptions {
 const RECONNECT = Object.freeze({ initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 'full' as Jitter, maxAttempts: Infinity, resetAfter: 5000 });
 const HEARTBEAT = Object.freeze({ interval: 25000, timeout: 10000 });
 const BUFFER = Object.freeze({ maxMessages: 1000, maxBytes: 1 << 20 });
+// ws copies its options, so every socket may pass the same frozen object.
+const NODE: NodeOptions = Object.freeze({ maxPayload: 16 << 20 });
 const TOP = ['protocols', 'connectTimeout', 'reconnect', 'heartbeat', 'buffer', 'binaryType', 'diagnose', 'WebSocket', 'nodeOptions', 'clock'];
 
 const fail = (field: string, why: string): never => {
@@ -185,7 +187,7 @@ export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptio
     binaryType,
     diagnose: options.diagnose ?? true,
     WebSocket: options.WebSocket,
-    nodeOptions: { maxPayload: 16 << 20, ...options.nodeOptions },
+    nodeOptions: options.nodeOptions ? { ...NODE, ...options.nodeOptions } : NODE,
     clock: options.clock ?? systemClock,
   };
 }
