@@ -13,7 +13,7 @@ import {
 } from './options';
 import { closeCodeRetryable, TRY_AGAIN_LATER_DELAY } from './policy';
 import { checkData, SendQueue, type SendData } from './queue';
-import { diagnose, isOnline, openTransport, watchEnvironment } from './runtime/node';
+import { deliver, diagnose, isOnline, openTransport, watchEnvironment } from './runtime/node';
 import type { Transport, TransportEvents } from './runtime/types';
 import { canTransition, type SocketState } from './state';
 import { normalizeUrl, redactUrl } from './url';
@@ -36,7 +36,6 @@ export type UrlSource = string | (() => string | Promise<string>);
 // How long a graceful close may wait for the peer's close frame before the socket is torn down.
 const CLOSE_TIMEOUT = 2000;
 const NONE: string[] = [];
-const NO_WAITERS: never[] = [];
 
 /**
  * What the transport and the heartbeat report, handed to the socket's private handlers: one small
@@ -343,7 +342,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.queue?.flush((data) => transport.send(data));
     const waiters = this.waiters;
     this.waiters = undefined;
-    for (const [resolve] of waiters ?? NO_WAITERS) resolve();
+    waiters?.forEach(([resolve]) => resolve());
     this.emit('open', { attempt, protocol });
   }
 
@@ -367,7 +366,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
       if (!app.isPong) this.heartbeat?.answered();
       else if (app.isPong(data)) return this.heartbeat?.answered();
     }
-    this.emit('message', data);
+    deliver(this, data);
   }
 
   /** The open connection ended: peer close, lost link or dead heartbeat. */
@@ -462,7 +461,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.move(keep ? 'closing' : 'closed');
     const waiters = this.waiters;
     this.waiters = undefined;
-    for (const [, reject] of waiters ?? NO_WAITERS) reject(error);
+    waiters?.forEach(([, reject]) => reject(error));
   }
 
   private move(next: SocketState): void {

@@ -299,3 +299,41 @@ describe('SteadySocket backoff edge', () => {
     await socket.close();
   });
 });
+
+describe('SteadySocket message listeners', () => {
+  // Delivery takes a shortcut for a lone listener; every eventemitter3 form must still behave.
+  it('calls a lone listener with its context, and follows on/off as they change', async () => {
+    const { socket } = create();
+    await flush();
+    FakeWebSocket.last.open();
+    FakeWebSocket.last.message('nobody listens');
+    const context = { seen: [] as unknown[] };
+    function record(this: typeof context, data: unknown): void {
+      this.seen.push(data);
+    }
+    socket.on('message', record, context);
+    FakeWebSocket.last.message('a');
+    const second: unknown[] = [];
+    const other = (data: unknown): number => second.push(data);
+    socket.on('message', other);
+    FakeWebSocket.last.message('b');
+    socket.off('message', record, context);
+    FakeWebSocket.last.message('c');
+    socket.off('message', other);
+    FakeWebSocket.last.message('d');
+    expect(context.seen).toEqual(['a', 'b']);
+    expect(second).toEqual(['b', 'c']);
+  });
+
+  it('calls a once listener once', async () => {
+    const { socket } = create();
+    await flush();
+    FakeWebSocket.last.open();
+    const seen: unknown[] = [];
+    socket.once('message', (data) => seen.push(data));
+    FakeWebSocket.last.message('first');
+    FakeWebSocket.last.message('second');
+    expect(seen).toEqual(['first']);
+    expect(socket.listenerCount('message')).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import WebSocket from 'isomorphic-ws';
 import { domTransport, type DomSocket } from './dom';
-import type { EnvironmentEvents, Transport, TransportEvents, TransportOptions } from './types';
+import type { MessageData } from '../options';
+import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
 
 export { diagnose } from '../diagnose';
 
@@ -29,6 +30,11 @@ export function watchEnvironment(events: EnvironmentEvents): () => void {
     removeEventListener('offline', events.offline);
     document.removeEventListener('visibilitychange', visible);
   };
+}
+
+/** Browsers dispatch at the pace of their own events: a plain emit keeps up with native (bench/). */
+export function deliver(socket: MessageEmitter, data: MessageData): void {
+  socket.emit('message', data);
 }
 
 export const isOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;

@@ -42,3 +42,8 @@ export interface EnvironmentEvents {
   offline(): void;
   visible(): void;
 }
+
+/** What `deliver` needs of the socket: its message event. */
+export interface MessageEmitter {
+  emit(event: 'message', data: MessageData): boolean;
+}

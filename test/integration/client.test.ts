@@ -73,6 +73,25 @@ describe('connecting and messages', () => {
     expect(paths).toEqual(['/?n=1', '/?n=2']);
   });
 
+  it('delivers to once, lone and several listeners alike', async () => {
+    const { url } = await server();
+    const socket = client(url);
+    await socket.connected();
+    const once: unknown[] = [];
+    const all: unknown[] = [];
+    socket.once('message', (data) => once.push(data));
+    socket.send('one');
+    await until(() => once.length === 1);
+    socket.on('message', (data) => all.push(data));
+    socket.send('two');
+    await until(() => all.length === 1);
+    socket.on('message', (data) => all.push(`again ${String(data)}`));
+    socket.send('three');
+    await until(() => all.length === 3);
+    expect(once).toEqual(['one']);
+    expect(all).toEqual(['two', 'three', 'again three']);
+  });
+
   it('leaves an open ws connection only the listeners it needs, and none after close()', async () => {
     const { url } = await server();
     const made: WebSocket[] = [];
