@@ -51,7 +51,7 @@ function onOpen(this: WebSocket): void {
   // every listener also gives ws a fresh, small listener table.
   transport.upgradeHeaders = undefined;
   this.removeAllListeners();
-  this.on('message', onMessage).on('pong', onPong).on('error', onError).on('close', onClose);
+  listen(this as Raw, transport.isWs, OPEN);
   transport.events.open(this.protocol);
 }
 
@@ -75,11 +75,25 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
   if (transport.opened) transport.events.close(code, reason.toString(), code !== 1006);
 }
 
+type Listeners = Record<string, (this: WebSocket, ...args: any[]) => void>;
+const HANDSHAKE: Listeners = { upgrade: onUpgrade, 'unexpected-response': onUnexpectedResponse, open: onOpen, error: onError, close: onClose };
+const OPEN: Listeners = { message: onMessage, pong: onPong, error: onError, close: onClose };
+
+/**
+ * ws calls a listener with the socket as `this`. A look-alike (a wrapper around ws, say) may call it
+ * with another `this`, so it gets each listener bound to itself instead: closures, but only there.
+ */
+function listen(raw: Raw, isWs: boolean, listeners: Listeners): void {
+  for (const event in listeners) raw.on(event, isWs ? listeners[event]! : listeners[event]!.bind(raw));
+}
+
 /** One `ws` connection. A class, so its methods are shared: thousands of idle sockets stay small. */
 class WsTransport implements Transport {
   opened = false;
   upgradeHeaders?: IncomingMessage['headers'];
   readonly attempt: number;
+  /** A real ws socket (or subclass), not a look-alike. */
+  readonly isWs: boolean;
   private corked?: Tcp;
 
   constructor(
@@ -88,9 +102,10 @@ class WsTransport implements Transport {
     readonly events: TransportEvents,
   ) {
     this.attempt = options.attempt;
+    this.isWs = raw instanceof WebSocket;
     raw[TRANSPORT] = this;
     (raw as { binaryType: string }).binaryType = options.binaryType;
-    raw.on('upgrade', onUpgrade).on('unexpected-response', onUnexpectedResponse).on('open', onOpen).on('error', onError).on('close', onClose);
+    listen(raw, this.isWs, HANDSHAKE);
   }
 
   /**
@@ -113,8 +128,9 @@ class WsTransport implements Transport {
       corked.cork();
     }
     // ws frames a string as two chunks (header, payload) but a Buffer as one: half the entries for
-    // the corked socket to gather. Buffer.from is the UTF-8 encoding ws would do itself.
-    if (typeof data === 'string') this.raw.send(Buffer.from(data), TEXT);
+    // the corked socket to gather. Buffer.from is the UTF-8 encoding ws would do itself. Only ws
+    // (and its subclasses) is known to honour `binary: false`; a look-alike gets the string.
+    if (typeof data === 'string' && this.isWs) this.raw.send(Buffer.from(data), TEXT);
     else this.raw.send(data);
   }
 
@@ -155,7 +171,7 @@ function uncork(transport: WsTransport): void {
 
 // Where eventemitter3 files the message listeners (prefixed only where Object.create is missing).
 const MESSAGE = (EventEmitter.prefixed || '') + 'message';
-type Listeners = Record<string, { fn?: (data: MessageData) => void; context: unknown; once: boolean } | undefined>;
+type ListenerTable = Record<string, { fn?: (data: MessageData) => void; context: unknown; once: boolean } | undefined>;
 
 /**
  * Hands one message to the socket's listeners. eventemitter3 keeps a lone listener as
@@ -164,7 +180,7 @@ type Listeners = Record<string, { fn?: (data: MessageData) => void; context: unk
  * none go through emit.
  */
 export function deliver(socket: MessageEmitter, data: MessageData): void {
-  const only = (socket as unknown as { _events?: Listeners })._events?.[MESSAGE];
+  const only = (socket as unknown as { _events?: ListenerTable })._events?.[MESSAGE];
   if (only?.fn && !only.once) only.fn.call(only.context, data);
   else socket.emit('message', data);
 }

@@ -92,6 +92,54 @@ describe('connecting and messages', () => {
     expect(all).toEqual(['two', 'three', 'again three']);
   });
 
+  it('drives a look-alike that wraps ws: its listeners bound, text sent as a string, pings answered', async () => {
+    const srv = await server();
+    const sent: string[] = [];
+    // Forwards to an inner ws: ws calls listeners with the inner socket as `this`, not the wrapper.
+    class Wrapper {
+      private readonly inner: WebSocket;
+      constructor(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
+        this.inner = new WebSocket(url, protocols, options);
+      }
+      on(event: string, listener: (...args: unknown[]) => void): void {
+        this.inner.on(event, listener);
+      }
+      removeAllListeners(): void {
+        this.inner.removeAllListeners();
+      }
+      send(data: string | Buffer, options?: { binary?: boolean }): void {
+        sent.push(typeof data);
+        this.inner.send(data, options ?? {});
+      }
+      ping(): void {
+        this.inner.ping();
+      }
+      close(code?: number, reason?: string): void {
+        this.inner.close(code, reason);
+      }
+      terminate(): void {
+        this.inner.terminate();
+      }
+      get protocol(): string {
+        return this.inner.protocol;
+      }
+      get bufferedAmount(): number {
+        return this.inner.bufferedAmount;
+      }
+      set binaryType(value: 'arraybuffer') {
+        this.inner.binaryType = value;
+      }
+    }
+    const socket = client(srv.url, { WebSocket: Wrapper as never, heartbeat: { interval: 50, timeout: 1000 } });
+    await socket.connected();
+    socket.send('text');
+    expect(await next(socket, 'message')).toBe('text');
+    expect(srv.received).toEqual(['text']);
+    expect(sent).toEqual(['string']);
+    const { rtt } = await next<{ rtt: number }>(socket, 'heartbeat');
+    expect(rtt).toBeGreaterThanOrEqual(0);
+  });
+
   it('leaves an open ws connection only the listeners it needs, and none after close()', async () => {
     const { url } = await server();
     const made: WebSocket[] = [];
