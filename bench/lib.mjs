@@ -9,9 +9,9 @@ import { SteadySocket } from '../dist/steadysocket.mjs';
 
 export const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Starts bench/server.mjs in its own process; resolves with its port and a way to stop it. */
-export function startServer(port = 0, onLine = () => {}) {
-  const child = spawn(process.execPath, [here('./server.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts bench/server.mjs (or another server script) in its own process; resolves with its port and a way to stop it. */
+export function startServer(port = 0, onLine = () => {}, script = './server.mjs') {
+  const child = spawn(process.execPath, [here(script), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   return new Promise((resolve, reject) => {
     let first = true;
