@@ -7,7 +7,19 @@ import { CONTENDERS, here, median, startServer, fmt } from './lib.mjs';
 const CONNECTIONS = 2000;
 const ROUNDS = Number(process.env.ROUNDS || 3);
 
+/** socket.io-client speaks its own protocol: it gets a socket.io server, WebSocket transport only. */
+async function socketIo() {
+  const { io } = await import('socket.io-client');
+  return (url) =>
+    new Promise((resolve) => {
+      const socket = io(url.replace('ws:', 'http:'), { transports: ['websocket'] });
+      socket.once('connect', () => resolve(socket));
+    });
+}
+
 async function child(name, url) {
+  // Loaded before the first measurement, so only connections count.
+  const open = name === 'socket.io-client' ? await socketIo() : (base) => CONTENDERS[name](`${base}/idle`);
   const heap = () => {
     globalThis.gc();
     globalThis.gc();
@@ -16,7 +28,7 @@ async function child(name, url) {
   const before = heap();
   const sockets = [];
   for (let i = 0; i < CONNECTIONS; i += 100) {
-    sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => CONTENDERS[name](`${url}/idle`)))));
+    sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => open(url)))));
   }
   // Long enough for every heartbeat timer to be armed at least once.
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -36,12 +48,13 @@ function measure(name, url) {
 
 export async function run() {
   const server = await startServer();
-  const names = Object.keys(CONTENDERS);
+  const ioServer = await startServer(0, () => {}, './socketio-server.mjs');
+  const names = [...Object.keys(CONTENDERS), 'socket.io-client'];
   const results = Object.fromEntries(names.map((n) => [n, []]));
   const deltas = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const perRound = {};
-    for (const name of names) perRound[name] = await measure(name, server.url);
+    for (const name of names) perRound[name] = await measure(name, name === 'socket.io-client' ? ioServer.url : server.url);
     for (const name of names) {
       results[name].push(perRound[name]);
       deltas[name].push(perRound[name] - perRound['raw ws']);
@@ -49,11 +62,12 @@ export async function run() {
     process.stderr.write(`memory: round ${round + 1}/${ROUNDS} done\n`);
   }
   await server.stop();
+  await ioServer.stop();
   return {
     title: 'Node: heap per idle connection',
     summary: Object.fromEntries(names.map((n) => [n, median(deltas[n])])),
     text: [
-      `Heap growth per open idle connection over ${fmt(CONNECTIONS)} connections, after garbage collection, each contender in a fresh process; median of ${ROUNDS} rounds. steadysocket has its default heartbeat (protocol pings every 25 s) on; the others have none.`,
+      `Heap growth per open idle connection over ${fmt(CONNECTIONS)} connections, after garbage collection, each contender in a fresh process; median of ${ROUNDS} rounds. steadysocket has its default heartbeat (protocol pings every 25 s) on; reconnecting-websocket and partysocket have none; socket.io-client, against a socket.io server, answers the server's pings and times out without them.`,
       '',
       '| contender | bytes per connection | vs raw ws |',
       '|---|---:|---:|',
