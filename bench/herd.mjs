@@ -1,25 +1,15 @@
 // The thundering herd: 500 clients of one contender, the server killed and back after 1 s. The new
 // server logs every connection; we report the peak per 100 ms and the time until all 500 are back.
-import { io } from 'socket.io-client';
-import { CONTENDERS, sleep, startServer, fmt } from './lib.mjs';
+import { CONTENDERS, SOCKET_IO, sleep, startServer, fmt } from './lib.mjs';
 
 const CLIENTS = 500;
 const DOWN = 1000;
 const SETTLE = 6000;
 
-// socket.io-client fits this test (it reconnects on its own), with its own server and its defaults,
-// over WebSocket only, as the others.
+// socket.io-client fits this test (it reconnects on its own), with its own defaults.
 const HERD = {
   ...Object.fromEntries(Object.keys(CONTENDERS).filter((n) => n !== 'raw ws').map((n) => [n, { open: CONTENDERS[n], script: './server.mjs', path: '/log' }])),
-  'socket.io-client': {
-    open: (url) =>
-      new Promise((resolve) => {
-        const socket = io(url.replace('ws:', 'http:'), { transports: ['websocket'] });
-        socket.once('connect', () => resolve({ close: () => socket.close() }));
-      }),
-    script: './socketio-server.mjs',
-    path: '',
-  },
+  'socket.io-client': { ...SOCKET_IO, path: '' },
 };
 
 async function herd(name) {

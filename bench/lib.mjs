@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import PartySocket from 'partysocket/ws';
+import { io } from 'socket.io-client';
 import { SteadySocket } from '../dist/steadysocket.mjs';
 
 export const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -58,6 +59,19 @@ export const CONTENDERS = {
       socket.addEventListener('open', () =>
         resolve({ send: (d) => socket.send(d), onMessage: (fn) => socket.addEventListener('message', (e) => fn(e.data)), close: () => socket.close(), raw: socket }),
       { once: true });
+    }),
+};
+
+/**
+ * socket.io-client speaks its own protocol over WebSocket, so it fits only the tests that do not need
+ * our server (herd, memory): it gets a socket.io server (bench/socketio-server.mjs), WebSocket only.
+ */
+export const SOCKET_IO = {
+  script: './socketio-server.mjs',
+  open: (url) =>
+    new Promise((resolve) => {
+      const socket = io(url.replace('ws:', 'http:'), { transports: ['websocket'] });
+      socket.once('connect', () => resolve({ close: () => socket.close(), raw: socket }));
     }),
 };
 

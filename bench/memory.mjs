@@ -2,24 +2,13 @@
 // opens 2,000 connections to the bench server, waits, collects garbage, and reports the heap growth
 // per connection. steadysocket runs with its default heartbeats on.
 import { spawn } from 'node:child_process';
-import { CONTENDERS, here, median, startServer, fmt } from './lib.mjs';
+import { CONTENDERS, SOCKET_IO, here, median, startServer, fmt } from './lib.mjs';
 
 const CONNECTIONS = 2000;
 const ROUNDS = Number(process.env.ROUNDS || 3);
 
-/** socket.io-client speaks its own protocol: it gets a socket.io server, WebSocket transport only. */
-async function socketIo() {
-  const { io } = await import('socket.io-client');
-  return (url) =>
-    new Promise((resolve) => {
-      const socket = io(url.replace('ws:', 'http:'), { transports: ['websocket'] });
-      socket.once('connect', () => resolve(socket));
-    });
-}
-
 async function child(name, url) {
-  // Loaded before the first measurement, so only connections count.
-  const open = name === 'socket.io-client' ? await socketIo() : (base) => CONTENDERS[name](`${base}/idle`);
+  const open = name === 'socket.io-client' ? SOCKET_IO.open : (base) => CONTENDERS[name](`${base}/idle`);
   const heap = () => {
     globalThis.gc();
     globalThis.gc();
@@ -48,7 +37,7 @@ function measure(name, url) {
 
 export async function run() {
   const server = await startServer();
-  const ioServer = await startServer(0, () => {}, './socketio-server.mjs');
+  const ioServer = await startServer(0, () => {}, SOCKET_IO.script);
   const names = [...Object.keys(CONTENDERS), 'socket.io-client'];
   const results = Object.fromEntries(names.map((n) => [n, []]));
   const deltas = Object.fromEntries(names.map((n) => [n, []]));
