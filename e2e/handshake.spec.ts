@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { closedPort } from '../test/helpers/servers';
+import { closedPort, listenLocal } from '../test/helpers/servers';
 import { openPage, startPageServer, waitFor, events } from './helpers';
 import { startRealisticServer, startUpgradeDroppingProxy, type RealisticServer } from './realistic-server';
 
@@ -133,9 +133,8 @@ test('an untrusted certificate: tls in Firefox (close 1015), a tls candidate in 
     cert: readFileSync(new URL('../test/fixtures/self-signed.crt', import.meta.url)),
   });
   const wss = new WebSocketServer({ server: https });
-  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  const port = await listenLocal(https);
   try {
-    const port = (https.address() as import('node:net').AddressInfo).port;
     const reported = await diagnoseIn(page, pages.origin, `wss://127.0.0.1:${port}/`);
     record('untrusted certificate', 'cross-origin', reported);
     if (browserName === 'firefox') expect(reported.kind).toBe('tls');

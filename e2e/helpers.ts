@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../test/helpers/servers';
 import type { Page } from '@playwright/test';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,8 +20,7 @@ export async function servePage(request: IncomingMessage, response: ServerRespon
 /** Serves the test pages and the built library from dist/ on 127.0.0.1. */
 export async function startPageServer(): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
   const server = createServer(servePage);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   return { origin: `http://127.0.0.1:${port}`, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 

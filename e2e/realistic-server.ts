@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { normalize } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { listenLocal } from '../test/helpers/servers';
 import { servePage } from './helpers';
 
 // Servers as they are in production, for the browser diagnosis tests: the same rule answers the
@@ -51,8 +51,7 @@ export async function startRealisticServer({ cors = false } = {}): Promise<Reali
     const wss = path === '/ws/proto' ? picky : echo;
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
+  const port = await listenLocal(http);
   return {
     origin: `http://127.0.0.1:${port}`,
     ws: (path) => `ws://127.0.0.1:${port}${path}`,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './servers';
 
 // A server with full control of every byte of the handshake: one route per way a handshake can fail
 // (the scenarios of shared/research/handshake.md). GET /s/<route>.
@@ -93,8 +93,7 @@ export async function startHandshakeServer(): Promise<HandshakeServer> {
       socket.write(bytes);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   return {
     port,
     url: (route) => `ws://127.0.0.1:${port}/s/${route}`,

@@ -55,8 +55,7 @@ export async function startSilentServer(): Promise<{ port: number; url: string; 
     // Read and drop the request, so the client's FIN or RST is seen.
     socket.resume();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
@@ -70,11 +69,16 @@ export async function startSilentServer(): Promise<{ port: number; url: string; 
   };
 }
 
+/** Listens on 127.0.0.1 at a free port (any net, http or https server); resolves with the port. */
+export async function listenLocal(server: Server | import('node:http').Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
 /** A port where nothing listens (taken, then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }

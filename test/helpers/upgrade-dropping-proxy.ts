@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './servers';
 
 // A misconfigured reverse proxy, for the tests: it forwards everything but the hop-by-hop Upgrade and
 // Connection headers, so the server behind it gets a plain GET where the client asked to upgrade.
@@ -26,8 +26,7 @@ export async function startUpgradeDroppingProxy(targetPort: number): Promise<{ o
     client.on('close', () => sockets.delete(client));
     upstream.on('close', () => sockets.delete(upstream));
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
+  const port = await listenLocal(proxy);
   return {
     origin: `http://127.0.0.1:${port}`,
     ws: (path) => `ws://127.0.0.1:${port}${path}`,
