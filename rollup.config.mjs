@@ -1,55 +1,67 @@
-// Node builds keep their dependencies external; browser builds swap in the browser runtime and carry
-// everything (a <script> tag or a plain <script type="module"> has no resolver). The type-check is
-// `tsc` (npm run typecheck); here TypeScript only transpiles.
-import { fileURLToPath } from 'node:url';
+// Node builds keep their dependencies external; browser builds carry everything (a <script> tag or a
+// plain <script type="module"> has no resolver). The runtime (`#runtime` in package.json `imports`)
+// is chosen by export condition: `browser` for the browser builds, the default (Node) otherwise. The
+// type-check is `tsc` (npm run typecheck); here TypeScript only transpiles.
 import typescript from '@rollup/plugin-typescript';
 import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 
-const input = 'src/index.ts';
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], noEmitOnError: true, declaration: false, noEmit: false, outDir: undefined });
+// TypeScript resolves `#runtime` itself (node-resolve asks the other plugins first), so the browser
+// builds give it the `browser` condition too.
+const ts = (conditions = []) =>
+  typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts'], noEmitOnError: true, declaration: false, noEmit: false, outDir: undefined, customConditions: conditions });
 
-/** Points the socket at the browser runtime: no `ws`, no Node-only classification code. */
-const browserRuntime = {
-  name: 'browser-runtime',
-  resolveId(source) {
-    if (source === './runtime/node') return fileURLToPath(new URL('./src/runtime/browser.ts', import.meta.url));
-    return null;
-  },
-};
-
-// The sources are ES2020 already (tsconfig target), so terser may use ES2020's shorter forms too.
+// The sources are ES2022 (tsconfig target): class fields and #private stay native, and terser
+// shortens the #private names.
+// Members the internal classes share with each other (#private names are shortened anyway). None is
+// a public name: not an option, event field, error field or method of SteadySocket or WebSocket.
+// test/size.test.ts checks that against the published types.
+export const INTERNAL = ['attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn', 'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app'];
 const minify = terser({
-  ecma: 2020,
+  ecma: 2022,
   compress: { passes: 3, unsafe_arrows: true, pure_getters: true, unsafe_methods: true },
-  mangle: { properties: { regex: /^_/ } },
+  mangle: { properties: { regex: new RegExp(`^(_.*|${INTERNAL.join('|')})$`) } },
   format: { comments: false },
 });
 
+const node = (input, name) => ({
+  input,
+  external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/],
+  // Only `#runtime` is resolved (to the Node runtime, bundled); packages stay imports.
+  plugins: [resolve({ resolveOnly: [/^#/], extensions: ['.ts'] }), ts()],
+  output: [
+    { file: `dist/${name}.mjs`, format: 'es', sourcemap: true },
+    { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true, exports: 'named' },
+  ],
+});
+
+const browser = (input, name, umd) => ({
+  input,
+  plugins: [resolve({ browser: true, exportConditions: ['browser'], extensions: ['.ts', '.mjs', '.js'] }), commonjs({ strictRequires: false, defaultIsModuleExports: true }), ts(['browser'])],
+  output: [
+    { file: `dist/${name}.browser.mjs`, format: 'es', sourcemap: true },
+    ...(umd
+      ? [
+          { file: `dist/${name}.umd.js`, format: 'umd', name: 'steadysocket', sourcemap: true },
+          { file: `dist/${name}.umd.min.js`, format: 'umd', name: 'steadysocket', sourcemap: true, plugins: [minify] },
+        ]
+      : []),
+  ],
+});
+
+const types = (input, name) => ({
+  input,
+  plugins: [dts()],
+  output: [{ file: `dist/${name}.d.ts` }, { file: `dist/${name}.d.cts` }],
+});
+
 export default [
-  {
-    input,
-    external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/],
-    plugins: [ts()],
-    output: [
-      { file: 'dist/steadysocket.mjs', format: 'es', sourcemap: true },
-      { file: 'dist/steadysocket.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
-    ],
-  },
-  {
-    input,
-    plugins: [browserRuntime, resolve({ browser: true }), commonjs(), ts()],
-    output: [
-      { file: 'dist/steadysocket.browser.mjs', format: 'es', sourcemap: true },
-      { file: 'dist/steadysocket.umd.js', format: 'umd', name: 'steadysocket', sourcemap: true },
-      { file: 'dist/steadysocket.umd.min.js', format: 'umd', name: 'steadysocket', sourcemap: true, plugins: [minify] },
-    ],
-  },
-  {
-    input,
-    plugins: [dts()],
-    output: [{ file: 'dist/steadysocket.d.ts' }, { file: 'dist/steadysocket.d.cts' }],
-  },
+  node('src/index.ts', 'steadysocket'),
+  node('src/core.ts', 'core'),
+  browser('src/index.ts', 'steadysocket', true),
+  browser('src/core.ts', 'core', false),
+  types('src/index.ts', 'steadysocket'),
+  types('src/core.ts', 'core'),
 ];

@@ -40,7 +40,7 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
       signal.removeEventListener('abort', stop);
     }
   };
-  let candidates = HANDSHAKE_KINDS.filter((kind) => kind !== 'tls' || url.startsWith('wss:'));
+  const candidates = HANDSHAKE_KINDS.filter((kind) => kind !== 'tls' || url.startsWith('wss:'));
 
   if (protocols.length) {
     // The same endpoint without subprotocols: if that opens, the subprotocols were the problem.
@@ -68,7 +68,7 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
         header: 'sec-websocket-protocol',
       });
     }
-    candidates = candidates.filter((kind) => kind !== 'subprotocol-mismatch');
+    // A probe that fails proves nothing: a server that sends a subprotocol to everyone fails it too.
   }
   if (signal.aborted) return unknown(context, 'diagnosis cancelled', candidates);
 
@@ -91,18 +91,19 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
     // Cross-origin without CORS looks like a network error; an opaque answer at least proves HTTP.
     const opaque = await probe('no-cors');
     if (!(opaque instanceof Error)) {
-      return unknown(context, 'the server answers HTTP but hides the status from this origin', candidates.filter((k) => k !== 'network' && k !== 'tls'));
+      return unknown(context, 'the server answers HTTP, its status hidden from this origin', candidates.filter((k) => k !== 'network' && k !== 'tls'));
     }
     answer = opaque;
   }
   if (answer instanceof Error) {
-    // Chromium never settles a fetch answered by 101, nor a 401 with a Basic challenge.
+    // No answer in time proves nothing (Chromium never settles a fetch answered by 101, nor a 401
+    // with a Basic challenge, nor some cross-origin redirects): every candidate stays.
     return answer.name === 'AbortError'
-      ? unknown(context, 'the probe got no answer in time', ['bad-upgrade-header', 'unauthorized', 'extension-mismatch', 'timeout'])
+      ? unknown(context, 'the probe got no answer in time', [...candidates, 'timeout'])
       : unknown(context, 'the server is unreachable over HTTP', candidates.filter((k) => k === 'network' || k === 'tls' || k === 'no-protocol-support'));
   }
   if (answer.type === 'opaqueredirect') {
-    return new SteadySocketError('no-protocol-support', 'server answered with a redirect instead of 101 Switching Protocols', {
+    return new SteadySocketError('no-protocol-support', 'server answered with a redirect', {
       attempt: context.attempt,
     });
   }

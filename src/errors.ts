@@ -1,3 +1,4 @@
+import { extensions } from './extensions';
 /**
  * Every failure the client reports. Kinds are stable strings: switch on them, never on `message`.
  */
@@ -41,8 +42,8 @@ export interface ErrorDetails {
   header?: string;
   /** Minimum wait before the next attempt that the server asked for (ms). */
   retryAfter?: number;
-  /** WebSocket close code, when the error came with one. */
-  code?: number;
+  /** WebSocket close code, when the error came with one (`code` in Node and the DOM is a string id). */
+  closeCode?: number;
   /** For `unknown`: the kinds the evidence could not tell apart. */
   candidates?: ErrorKind[];
   /** Attempt number the error belongs to (1 = the first connection attempt). */
@@ -65,48 +66,29 @@ const RETRYABLE: ErrorKind[] = [
   'unknown',
 ];
 
-const HINTS: Partial<Record<ErrorKind, string>> = {
-  'invalid-url': 'Use an absolute ws:, wss:, http: or https: URL without a fragment.',
-  'invalid-protocols': 'Subprotocols must be unique, non-empty HTTP tokens.',
-  'buffer-full': 'Wait for the socket to open, or raise buffer.maxMessages / buffer.maxBytes.',
-  'not-open': 'Wait for the open event or connected(), or enable the buffer option.',
-  network: 'Check that the server is running and reachable at this host and port.',
-  timeout: 'The server accepted the connection but did not complete the handshake in time: check the server and any proxy.',
-  tls: 'Check the certificate chain and that the URL scheme (ws:/wss:) matches the port.',
-  'heartbeat-timeout': 'The peer stopped answering heartbeats: the link or the server is dead.',
-  'no-protocol-support': 'The server answered plain HTTP at this URL: check the path and that the endpoint speaks WebSocket.',
-  'bad-upgrade-header': 'The upgrade was mangled: check proxies or load balancers pass Upgrade and Connection headers.',
-  'subprotocol-mismatch': 'Client and server share no subprotocol: compare the protocols option with the server.',
-  'extension-mismatch': 'The server chose an extension the client did not offer: check the server configuration.',
-  unauthorized: 'The server refused the credentials: refresh the token or cookie, then reconnect.',
-  'rate-limited': 'The server is rate limiting connections: the next attempt waits for Retry-After.',
-  'server-error': 'The server failed while upgrading: check its logs; attempts continue with backoff.',
-  'protocol-error': 'The peer broke the WebSocket protocol or sent a message that is too big.',
-  unknown: 'The browser hides the reason: its console shows the exact error.',
-  'max-attempts': 'Every allowed attempt failed: see cause for the last error.',
-};
-
 /** The one error class of steadysocket. `kind` says what happened; `hint` says what to check. */
 export class SteadySocketError extends Error implements ErrorDetails {
+  override readonly name = 'SteadySocketError';
   readonly kind: ErrorKind;
   readonly retryable: boolean;
-  readonly attempt?: number;
-  readonly status?: number;
-  readonly headers?: Record<string, string>;
-  readonly header?: string;
-  readonly retryAfter?: number;
-  readonly code?: number;
-  readonly candidates?: ErrorKind[];
-  readonly hint?: string;
+  declare readonly attempt?: number;
+  declare readonly status?: number;
+  declare readonly headers?: Record<string, string>;
+  declare readonly header?: string;
+  declare readonly retryAfter?: number;
+  declare readonly closeCode?: number;
+  declare readonly candidates?: ErrorKind[];
+  /** Absent from errors of `steadysocket/core`, which leaves the hints out. */
+  declare readonly hint?: string;
   declare readonly cause?: unknown;
 
   constructor(kind: ErrorKind, message: string, details: ErrorDetails = {}) {
-    super(message);
-    this.name = 'SteadySocketError';
+    const { cause, ...rest } = details;
+    super(message, cause === undefined ? undefined : { cause });
     this.kind = kind;
     this.retryable = RETRYABLE.includes(kind);
-    this.hint = HINTS[kind];
-    Object.assign(this, details);
+    const hint = extensions.hints?.[kind];
+    Object.assign(this, hint && { hint }, rest);
   }
 
   /** One line: kind, status if any, message and hint. */
@@ -115,4 +97,13 @@ export class SteadySocketError extends Error implements ErrorDetails {
       this.hint ? ' ' + this.hint : ''
     }`;
   }
+}
+
+/**
+ * Whether `value` is a SteadySocketError, also one made in another realm (an iframe) or by another
+ * copy of the package, where `instanceof` says no.
+ */
+export function isSteadySocketError(value: unknown): value is SteadySocketError {
+  const error = value as SteadySocketError | null;
+  return typeof error === 'object' && error !== null && error.name === 'SteadySocketError' && typeof error.kind === 'string';
 }

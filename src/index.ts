@@ -1,19 +1,10 @@
-export { SteadySocket } from './socket';
-export type { SteadySocketEvents, UrlSource } from './socket';
-export { SteadySocketError } from './errors';
-export type { ErrorKind, ErrorDetails } from './errors';
-export type { SocketState } from './state';
-export type {
-  SteadySocketOptions,
-  ReconnectOptions,
-  ReconnectInfo,
-  HeartbeatOptions,
-  BufferOptions,
-  NodeOptions,
-  MessageData,
-  WebSocketConstructor,
-  WebSocketLike,
-} from './options';
-export type { SendData } from './queue';
-export type { Jitter } from './backoff';
-export type { Clock } from './clock';
+// steadysocket: the client with everything: the lean core, plus a hint on every error and, where
+// the runtime hides why a handshake failed (browsers), the probes that find out.
+import { diagnose } from './diagnose';
+import { extensions } from './extensions';
+import { HINTS } from './hints';
+
+extensions.hints = HINTS;
+extensions.diagnose = diagnose;
+
+export * from './core';

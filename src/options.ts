@@ -2,20 +2,13 @@ import type { Clock } from './clock';
 import { systemClock } from './clock';
 import { SteadySocketError } from './errors';
 import type { Jitter } from './backoff';
-import type { SendData } from './queue';
+import { checkData, type SendData } from './queue';
+import type { ReconnectInfo, ReconnectPolicy } from './policy';
+
+export type { ReconnectInfo };
 
 /** What a `message` event carries: text as a string, binary as ArrayBuffer (or Blob with binaryType 'blob'). */
 export type MessageData = string | ArrayBuffer | Blob;
-
-/** What `shouldReconnect` is told about the end of a connection or a failed attempt. */
-export interface ReconnectInfo {
-  /** Close code; 1006 when the connection was lost or never opened. */
-  code: number;
-  reason: string;
-  error?: SteadySocketError;
-  /** The attempt that just ended (1-based within the current failure streak). */
-  attempt: number;
-}
 
 export interface ReconnectOptions {
   /** Ceiling of the first delay, ms. Default 1000. */
@@ -39,7 +32,10 @@ export interface HeartbeatOptions {
   interval?: number;
   /** ms to wait for the answer to a ping before the peer counts as dead. Default 10000. */
   timeout?: number;
-  /** An application ping to send instead of protocol ping frames (required in browsers). */
+  /**
+   * An application ping to send instead of protocol ping frames (required in browsers): data as for
+   * `send()`, or a function returning it, called before every ping.
+   */
   message?: SendData | (() => SendData);
   /** Recognises the answer; matched messages are not emitted as `message`. Default: any message. */
   isPong?: (data: MessageData) => boolean;
@@ -88,7 +84,10 @@ export interface SteadySocketOptions {
   buffer?: false | BufferOptions;
   /** How binary messages arrive. Default 'arraybuffer'. */
   binaryType?: 'arraybuffer' | 'blob';
-  /** Browsers: probe after a failed handshake to tell why. Default true. */
+  /**
+   * After a handshake that failed without saying why (browsers, or a WHATWG `WebSocket` in Node), probe
+   * to tell why. Default true. `steadysocket/core` has no probe: there it does nothing.
+   */
   diagnose?: boolean;
   /** Constructor to use instead of isomorphic-ws (undici, React Native, tests). */
   WebSocket?: WebSocketConstructor;
@@ -102,7 +101,7 @@ export interface SteadySocketOptions {
 export interface ResolvedOptions {
   protocols: SteadySocketOptions['protocols'];
   connectTimeout: number;
-  reconnect: Required<Omit<ReconnectOptions, 'shouldReconnect'>> & Pick<ReconnectOptions, 'shouldReconnect'> | false;
+  reconnect: ReconnectPolicy | false;
   heartbeat: (Required<Pick<HeartbeatOptions, 'interval' | 'timeout'>> & HeartbeatOptions) | false;
   buffer: Required<BufferOptions> | false;
   binaryType: 'arraybuffer' | 'blob';
@@ -112,84 +111,101 @@ export interface ResolvedOptions {
   clock: Clock;
 }
 
-const RECONNECT = Object.freeze({ initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 'full' as Jitter, maxAttempts: Infinity, resetAfter: 5000 });
-const HEARTBEAT = Object.freeze({ interval: 25000, timeout: 10000 });
-const BUFFER = Object.freeze({ maxMessages: 1000, maxBytes: 1 << 20 });
-// ws copies its options, so every socket may pass the same frozen object.
+// One schema for every option: its default and its rule. The known keys, the shared defaults and the
+// messages naming a bad field all come from here. A rule is a number (the least value; a finite
+// number, or Infinity too when the default is Infinity), a list of allowed values, or a check that
+// says what is wrong.
+type Rule = number | readonly unknown[] | ((value: any) => string | false | undefined);
+type Schema = Record<string, [fallback: unknown, rule: Rule]>;
+
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+const ANY = (): undefined => undefined;
+const FUNCTION = (value: unknown) => typeof value !== 'function' && 'must be a function';
+const OBJECT = (value: unknown) => !isObject(value) && 'must be an object';
+const CLOCK = (value: Clock) =>
+  (FUNCTION(value?.setTimeout) || FUNCTION(value.clearTimeout) || FUNCTION(value.now)) && 'must have setTimeout, clearTimeout and now functions';
+const SENDABLE = (value: unknown): string | undefined => {
+  try {
+    if (FUNCTION(value)) checkData(value);
+  } catch {
+    return 'must be data for send() or a function returning it';
+  }
+};
+
+const SECTIONS: Record<'reconnect' | 'heartbeat' | 'buffer', Schema> = {
+  reconnect: {
+    initialDelay: [1000, 0],
+    maxDelay: [30000, 0],
+    factor: [2, 1],
+    jitter: ['full', ['full', 'equal', 'none']],
+    maxAttempts: [Infinity, 1],
+    resetAfter: [5000, 0],
+    shouldReconnect: [undefined, FUNCTION],
+  },
+  heartbeat: { interval: [25000, 1], timeout: [10000, 1], message: [undefined, SENDABLE], isPong: [undefined, FUNCTION] },
+  buffer: { maxMessages: [1000, 0], maxBytes: [1 << 20, 0] },
+};
+
+const TOP: Schema = {
+  // A list is checked now; a function's answer before every attempt.
+  protocols: [undefined, (value) => typeof value !== 'function' && checkProtocols(value) && false],
+  connectTimeout: [10000, 1],
+  reconnect: [true, ANY],
+  heartbeat: [true, ANY],
+  buffer: [true, ANY],
+  binaryType: ['arraybuffer', ['arraybuffer', 'blob']],
+  diagnose: [true, [true, false]],
+  WebSocket: [undefined, FUNCTION],
+  // ws copies its options, so every socket may pass the same frozen default.
+  nodeOptions: [undefined, OBJECT],
+  clock: [systemClock, CLOCK],
+};
 const NODE: NodeOptions = Object.freeze({ maxPayload: 16 << 20 });
-const TOP = ['protocols', 'connectTimeout', 'reconnect', 'heartbeat', 'buffer', 'binaryType', 'diagnose', 'WebSocket', 'nodeOptions', 'clock'];
 
 const fail = (field: string, why: string): never => {
   throw new SteadySocketError('invalid-options', `options.${field} ${why}`);
 };
 
-function checkKeys(value: object, allowed: string[], prefix: string): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) fail(prefix + key, 'is not a known option');
+/** Every key known, every rule kept; returns the value with the defaults filled in. */
+function apply(value: object, schema: Schema, prefix: string): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const key in value) if (!Object.hasOwn(schema, key)) fail(prefix + key, 'is not a known option');
+  for (const key in schema) {
+    const [fallback, rule] = schema[key]!;
+    const given = (value as Record<string, unknown>)[key];
+    const why =
+      given === undefined
+        ? ''
+        : typeof rule === 'number'
+          ? (typeof given !== 'number' || !(given >= rule) || (given === Infinity && fallback !== Infinity)) &&
+            `must be a ${fallback === Infinity ? '' : 'finite '}number >= ${rule}, got ${String(given)}`
+          : typeof rule === 'function'
+            ? rule(given)
+            : !rule.includes(given) && `must be ${rule.map((v) => (typeof v === 'string' ? `'${v}'` : v)).join(' or ')}`;
+    if (why) fail(prefix + key, why);
+    out[key] = given === undefined ? fallback : given;
+  }
+  return out;
 }
 
-function number(value: unknown, field: string, min: number, allowInfinity = false): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!allowInfinity && !Number.isFinite(value)))
-    fail(field, `must be a ${allowInfinity ? '' : 'finite '}number >= ${min}, got ${String(value)}`);
-  return value as number;
-}
-
-/** Nested options: false, or an object merged over its defaults. */
-function section<T extends object>(value: unknown, defaults: T, field: string): T | false {
-  if (value === false) return false;
-  // Untouched sections share the frozen defaults: thousands of sockets need not hold a copy each.
-  if (value === undefined || value === true) return defaults;
-  if (typeof value !== 'object' || value === null) return fail(field, 'must be false or an object');
-  return { ...defaults, ...(value as object) };
-}
+// Untouched sections share frozen defaults: thousands of sockets need not hold a copy each.
+const DEFAULTS = Object.fromEntries(
+  Object.entries(SECTIONS).map(([name, schema]) => [name, Object.freeze(apply({}, schema, ''))]),
+) as Record<keyof typeof SECTIONS, Record<string, any>>;
 
 /** Merges defaults once and checks every field, naming the bad one. */
 export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail('', 'must be an object');
-  checkKeys(options, TOP, '');
-  const reconnect = section(options.reconnect, RECONNECT, 'reconnect');
-  if (reconnect) {
-    checkKeys(reconnect, [...Object.keys(RECONNECT), 'shouldReconnect'], 'reconnect.');
-    number(reconnect.initialDelay, 'reconnect.initialDelay', 0);
-    number(reconnect.maxDelay, 'reconnect.maxDelay', reconnect.initialDelay);
-    number(reconnect.factor, 'reconnect.factor', 1);
-    number(reconnect.maxAttempts, 'reconnect.maxAttempts', 1, true);
-    number(reconnect.resetAfter, 'reconnect.resetAfter', 0);
-    if (!['full', 'equal', 'none'].includes(reconnect.jitter)) fail('reconnect.jitter', "must be 'full', 'equal' or 'none'");
-    const should = (reconnect as ReconnectOptions).shouldReconnect;
-    if (should !== undefined && typeof should !== 'function') fail('reconnect.shouldReconnect', 'must be a function');
+  if (!isObject(options)) fail('', 'must be an object');
+  const top = apply(options, TOP, '');
+  for (const name of ['reconnect', 'heartbeat', 'buffer'] as const) {
+    const value = top[name];
+    if (value === true) top[name] = DEFAULTS[name];
+    else if (value !== false) top[name] = isObject(value) ? apply(value, SECTIONS[name], name + '.') : fail(name, 'must be false or an object');
   }
-  const heartbeat = section<HeartbeatOptions & typeof HEARTBEAT>(options.heartbeat, HEARTBEAT, 'heartbeat');
-  if (heartbeat) {
-    checkKeys(heartbeat, ['interval', 'timeout', 'message', 'isPong'], 'heartbeat.');
-    number(heartbeat.interval, 'heartbeat.interval', 1);
-    number(heartbeat.timeout, 'heartbeat.timeout', 1);
-    if (heartbeat.isPong !== undefined && typeof heartbeat.isPong !== 'function') fail('heartbeat.isPong', 'must be a function');
-  }
-  const buffer = section(options.buffer, BUFFER, 'buffer');
-  if (buffer) {
-    checkKeys(buffer, Object.keys(BUFFER), 'buffer.');
-    number(buffer.maxMessages, 'buffer.maxMessages', 0, true);
-    number(buffer.maxBytes, 'buffer.maxBytes', 0, true);
-  }
-  const binaryType = options.binaryType ?? 'arraybuffer';
-  if (binaryType !== 'arraybuffer' && binaryType !== 'blob') fail('binaryType', "must be 'arraybuffer' or 'blob'");
-  if (options.WebSocket !== undefined && typeof options.WebSocket !== 'function') fail('WebSocket', 'must be a constructor');
-  const p = options.protocols;
-  if (p !== undefined && typeof p !== 'string' && typeof p !== 'function' && !Array.isArray(p)) {
-    throw new SteadySocketError('invalid-protocols', 'options.protocols must be a string, an array of strings or a function');
-  }
-  return {
-    protocols: p,
-    connectTimeout: number(options.connectTimeout ?? 10000, 'connectTimeout', 1),
-    reconnect,
-    heartbeat,
-    buffer,
-    binaryType,
-    diagnose: options.diagnose ?? true,
-    WebSocket: options.WebSocket,
-    nodeOptions: options.nodeOptions ? { ...NODE, ...options.nodeOptions } : NODE,
-    clock: options.clock ?? systemClock,
-  };
+  const reconnect = top.reconnect as ReconnectPolicy | false;
+  if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a finite number >= ${reconnect.initialDelay}, got ${reconnect.maxDelay}`);
+  top.nodeOptions = top.nodeOptions ? { ...NODE, ...top.nodeOptions } : NODE;
+  return top as ResolvedOptions;
 }
 
 // RFC 7230 §3.2.6 token characters: RFC 6455 §4.1 requires subprotocols to be tokens.

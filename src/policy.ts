@@ -1,3 +1,32 @@
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { SteadySocketError } from './errors';
+
+/** What `shouldReconnect` is told about the end of a connection or a failed attempt. */
+export interface ReconnectInfo {
+  /** Close code; 1006 when the connection was lost or never opened. */
+  code: number;
+  reason: string;
+  error?: SteadySocketError;
+  /** The attempt that just ended (1-based within the current failure streak). */
+  attempt: number;
+}
+
+/** The reconnect options after defaults. */
+export interface ReconnectPolicy extends BackoffOptions {
+  maxAttempts: number;
+  resetAfter: number;
+  shouldReconnect?: (info: ReconnectInfo) => boolean;
+}
+
+/**
+ * What to do after an attempt failed or a connection ended: wait `delay` ms and try again, or stop.
+ * `wanted` says, when stopping, that the policy wanted another attempt but none was left.
+ */
+export type Decision = { delay: number; floor: number } | { delay?: undefined; wanted: boolean };
+
+/** 1013 Try Again Later: the server is overloaded, so the next attempt waits at least this long (ms). */
+export const TRY_AGAIN_LATER_DELAY = 5000;
+
 /**
  * Whether a connection closed by the peer with `code` is worth reconnecting to (RFC 6455 §7.4.1,
  * IANA registry). The reasoning per code is in the README's close-code table.
@@ -6,8 +35,22 @@ export function closeCodeRetryable(code: number): boolean {
   // 1002 protocol error, 1003 unsupported data, 1007 bad payload, 1008 policy, 1010 missing extension,
   // 1015 TLS: the same client would be refused the same way again. 4000-4999 belong to the
   // application, which opts in with shouldReconnect.
-  return !(code === 1002 || code === 1003 || code === 1007 || code === 1008 || code === 1010 || code === 1015 || code >= 4000);
+  return code < 4000 && ![1002, 1003, 1007, 1008, 1010, 1015].includes(code);
 }
 
-/** 1013 Try Again Later: the server is overloaded, so the next attempt waits at least this long (ms). */
-export const TRY_AGAIN_LATER_DELAY = 5000;
+/**
+ * The reconnect decision, without I/O: the policy (or the user's `shouldReconnect`), the attempts
+ * left, the floor the server asked for (Retry-After, or 1013) and the backoff. `floor` is returned so
+ * that a wake-up (online, a visible tab) may come early but never before the server's floor.
+ */
+export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, random: () => number = Math.random): Decision {
+  if (!policy) return { wanted: false };
+  const wanted = policy.shouldReconnect
+    ? policy.shouldReconnect(info) === true
+    : info.error
+      ? info.error.retryable
+      : closeCodeRetryable(info.code);
+  if (!wanted || info.attempt >= policy.maxAttempts) return { wanted };
+  const floor = Math.min(info.code === 1013 ? TRY_AGAIN_LATER_DELAY : (info.error?.retryAfter ?? 0), policy.maxDelay);
+  return { delay: backoffDelay(info.attempt + 1, policy, floor, random), floor };
+}

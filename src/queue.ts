@@ -6,11 +6,18 @@ export type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
 /** Byte size of a message as it goes on the wire (UTF-8 for text). */
 export function byteSize(data: SendData): number {
   if (typeof data !== 'string') return (data as Blob).size ?? (data as ArrayBuffer).byteLength;
-  let bytes = data.length;
+  let bytes = 0;
   for (let i = 0; i < data.length; i++) {
     const c = data.charCodeAt(i);
-    // Surrogate pairs are 2 UTF-16 units and 4 bytes: 2 + 1 + 1 below.
-    if (c > 0x7f) bytes += c > 0x7ff && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c < 0xdc00 && c >= 0xd800 && (data.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: one code point above U+FFFF, 4 bytes.
+      bytes += 4;
+      i++;
+    }
+    // The rest of the BMP, and a lone surrogate, which goes out as U+FFFD: 3 bytes (WHATWG Encoding).
+    else bytes += 3;
   }
   return bytes;
 }
@@ -30,7 +37,7 @@ export function checkData(data: unknown): SendData {
     // A view on a detached buffer cannot be constructed: that is the portable detachment test.
     new Uint8Array(buffer as ArrayBuffer);
   } catch {
-    throw new SteadySocketError('invalid-data', 'send() got a detached ArrayBuffer (it was transferred elsewhere)');
+    throw new SteadySocketError('invalid-data', 'send() got a detached ArrayBuffer');
   }
   return data as SendData;
 }
@@ -56,7 +63,7 @@ export class SendQueue {
     if (this.items.length >= this.maxMessages || this.bytes + size > this.maxBytes) {
       throw new SteadySocketError(
         'buffer-full',
-        `send buffer is full (${this.items.length} messages, ${this.bytes} of ${this.maxBytes} bytes; this message is ${size} bytes)`,
+        `send buffer is full (${this.items.length} messages, ${this.bytes} of ${this.maxBytes} bytes; this one is ${size})`,
       );
     }
     this.items.push(data);

@@ -1,15 +1,14 @@
 import { SteadySocketError } from './errors';
 
-const SCHEMES: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
-
 /**
  * Hides what may be a secret: credentials and query values become `***`, parameter names stay so a
- * person can still tell which URL it was. Works on strings that do not parse, too.
+ * person can still tell which URL it was. A parameter without `=` (`?<token>`) is hidden whole.
+ * Works on strings that do not parse, too.
  */
 export function redactUrl(url: string): string {
   return url
     .replace(/\/\/[^/?#@]*@/, '//***@')
-    .replace(/([?&][^=&#]*)=[^&#]*/g, '$1=***');
+    .replace(/\?[^#]*/, (query) => query.replace(/([?&])([^=&]*)(=?)[^&]*/g, (_, separator, name, equals) => separator + (equals ? name + '=***' : name && '***')));
 }
 
 /**
@@ -30,9 +29,10 @@ export function normalizeUrl(input: unknown): string {
   } catch {
     return fail(`is not an absolute URL: ${redactUrl(text)}`);
   }
-  const scheme = SCHEMES[url.protocol];
-  if (!scheme) fail(`has unsupported scheme ${url.protocol} (use ws:, wss:, http: or https:)`);
+  // http: and https: name the same endpoints as ws: and wss: (RFC 6455 §3, WHATWG WebSocket).
+  const scheme = url.protocol.replace('http', 'ws');
+  if (scheme !== 'ws:' && scheme !== 'wss:') fail(`has unsupported scheme ${url.protocol} (use ws:, wss:, http: or https:)`);
   if (url.hash || text.includes('#')) fail(`must not contain a fragment: ${redactUrl(text)}`);
-  url.protocol = scheme!;
+  url.protocol = scheme;
   return url.href;
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+// The full entry: its errors carry hints.
+import '../src/index';
 import { classifyNodeError, kindOfStatus, parseRetryAfter, responseError, safeHeaders } from '../src/classify';
 
 describe('kindOfStatus', () => {

@@ -129,7 +129,7 @@ describe('SteadySocket state machine', () => {
     FakeWebSocket.last.serverClose(1008, 'policy');
     expect(closes).toEqual([{ code: 1008, reason: 'policy', wasClean: true, willReconnect: false }]);
     expect(socket.state).toBe('closed');
-    await expect(socket.connected()).rejects.toMatchObject({ kind: 'closed', code: 1008 });
+    await expect(socket.connected()).rejects.toMatchObject({ kind: 'closed', closeCode: 1008 });
   });
 
   it('lets shouldReconnect override the policy', async () => {

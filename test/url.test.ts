@@ -39,6 +39,13 @@ describe('redactUrl', () => {
   it('hides credentials and query values but keeps names', () => {
     expect(redactUrl('wss://bob:hunter2@example.com/ws?token=abc&since=5')).toBe('wss://***@example.com/ws?token=***&since=***');
     expect(redactUrl('ws://example.com/')).toBe('ws://example.com/');
-    expect(redactUrl('ws://example.com/?flag')).toBe('ws://example.com/?flag');
+  });
+
+  // issue 15: a bare query is often the token itself (`wss://host/ws?<token>`).
+  it('hides a query parameter without a name whole, and leaves & in the path alone', () => {
+    expect(redactUrl('wss://example.com/ws?eyJhbGciOi.secret')).toBe('wss://example.com/ws?***');
+    expect(redactUrl('ws://example.com/?flag&since=5')).toBe('ws://example.com/?***&since=***');
+    expect(redactUrl('ws://example.com/a&b=c/?t=1')).toBe('ws://example.com/a&b=c/?t=***');
+    expect(redactUrl('ws://example.com/ws?')).toBe('ws://example.com/ws?');
   });
 });

@@ -1,13 +1,13 @@
-import WebSocket from 'isomorphic-ws';
 import { domTransport, type DomSocket } from './dom';
 import type { MessageData } from '../options';
 import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
 
-export { diagnose } from '../diagnose';
-
-/** Browsers: the native WebSocket, which hides why a handshake failed (the socket diagnoses). */
+/**
+ * Browsers: the native WebSocket, which hides why a handshake failed (the diagnosis add-on probes).
+ * It is what isomorphic-ws gives a browser, read here at each attempt so a page can swap it.
+ */
 export function openTransport(options: TransportOptions, events: TransportEvents): Transport {
-  const Constructor = (options.WebSocket ?? WebSocket) as unknown as new (url: string, protocols: string[]) => DomSocket;
+  const Constructor = (options.WebSocket ?? globalThis.WebSocket) as unknown as new (url: string, protocols: string[]) => DomSocket;
   return domTransport(new Constructor(options.url, options.protocols), options, events);
 }
 
@@ -19,15 +19,17 @@ const nothing = (): void => {};
  */
 export function watchEnvironment(events: EnvironmentEvents): () => void {
   if (typeof addEventListener !== 'function' || typeof document === 'undefined') return nothing;
+  const online = (): void => events.wake();
+  const offline = (): void => events.offline();
   const visible = (): void => {
-    if (document.visibilityState === 'visible') events.visible();
+    if (document.visibilityState === 'visible') events.wake();
   };
-  addEventListener('online', events.online);
-  addEventListener('offline', events.offline);
+  addEventListener('online', online);
+  addEventListener('offline', offline);
   document.addEventListener('visibilitychange', visible);
   return () => {
-    removeEventListener('online', events.online);
-    removeEventListener('offline', events.offline);
+    removeEventListener('online', online);
+    removeEventListener('offline', offline);
     document.removeEventListener('visibilitychange', visible);
   };
 }

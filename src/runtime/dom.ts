@@ -7,6 +7,7 @@ import type { Transport, TransportEvents, TransportOptions } from './types';
 export interface DomSocket {
   readonly protocol: string;
   readonly bufferedAmount: number;
+  readonly readyState: number;
   binaryType: string;
   send(data: SendData): void;
   close(code?: number, reason?: string): void;
@@ -44,7 +45,7 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
     events.error(
       new SteadySocketError(tls ? 'tls' : 'unknown', tls ? 'TLS handshake failed (close code 1015)' : 'handshake failed', {
         attempt: options.attempt,
-        code,
+        closeCode: code,
         candidates: tls ? undefined : HANDSHAKE_KINDS,
       }),
     );
@@ -62,14 +63,20 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
   return {
     send: (data) => raw.send(data),
     close: (code, reason) => raw.close(code, reason),
-    destroy() {
+    destroy(code, reason) {
       clearTimeout(pending);
       raw.onopen = raw.onmessage = raw.onerror = raw.onclose = null;
       try {
-        raw.close();
+        raw.close(code, reason);
       } catch {
         // already closing
       }
+    },
+    listen(next) {
+      events = next;
+    },
+    get ready() {
+      return raw.readyState === 1;
     },
     get bufferedAmount() {
       return raw.bufferedAmount;

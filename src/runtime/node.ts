@@ -8,8 +8,6 @@ import type { MessageData } from '../options';
 import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
 import { domTransport, type DomSocket } from './dom';
 
-export { diagnose } from '../diagnose';
-
 type WsSocket = WebSocket & DomSocket;
 
 /**
@@ -24,6 +22,7 @@ export function openTransport(options: TransportOptions, events: TransportEvents
   return new WsTransport(raw as Raw, options, events);
 }
 
+/** The TCP socket under a ws connection, as ws's public `upgrade` event hands it over. */
 type Tcp = { cork(): void; uncork(): void; writableLength: number };
 const noop = (): void => {};
 const TEXT = { binary: false };
@@ -36,7 +35,10 @@ type Raw = WsSocket & { [TRANSPORT]: WsTransport };
 const transportOf = (socket: WebSocket): WsTransport => (socket as Raw)[TRANSPORT];
 
 function onUpgrade(this: WebSocket, response: IncomingMessage): void {
-  transportOf(this).upgradeHeaders = response.headers;
+  const transport = transportOf(this);
+  transport.upgradeHeaders = response.headers;
+  const tcp = response.socket as Partial<Tcp> | null;
+  if (typeof tcp?.cork === 'function') transport.tcp = tcp as Tcp;
 }
 
 function onUnexpectedResponse(this: WebSocket, _request: ClientRequest, response: IncomingMessage): void {
@@ -91,21 +93,27 @@ function listen(raw: Raw, isWs: boolean, listeners: Listeners): void {
 class WsTransport implements Transport {
   opened = false;
   upgradeHeaders?: IncomingMessage['headers'];
+  /** Set from the `upgrade` event; absent for a look-alike that does not emit it. */
+  tcp?: Tcp;
   readonly attempt: number;
   /** A real ws socket (or subclass), not a look-alike. */
   readonly isWs: boolean;
-  private corked?: Tcp;
+  #corked = false;
 
   constructor(
     private readonly raw: Raw,
     options: TransportOptions,
-    readonly events: TransportEvents,
+    public events: TransportEvents,
   ) {
     this.attempt = options.attempt;
     this.isWs = raw instanceof WebSocket;
     raw[TRANSPORT] = this;
     (raw as { binaryType: string }).binaryType = options.binaryType;
     listen(raw, this.isWs, HANDSHAKE);
+  }
+
+  get ready(): boolean {
+    return this.raw.readyState === 1;
   }
 
   /**
@@ -115,17 +123,16 @@ class WsTransport implements Transport {
    * burst is let out every 64 KiB, so the peer starts reading while the rest is produced.
    */
   send(data: SendData): void {
-    const corked = this.corked;
-    if (!corked) {
-      const tcp = (this.raw as unknown as { _socket?: Partial<Tcp> })._socket;
-      if (tcp?.cork) {
+    const tcp = this.tcp;
+    if (tcp) {
+      if (!this.#corked) {
         tcp.cork();
-        this.corked = tcp as Tcp;
+        this.#corked = true;
         process.nextTick(uncork, this);
+      } else if (tcp.writableLength > 65536) {
+        tcp.uncork();
+        tcp.cork();
       }
-    } else if (corked.writableLength > 65536) {
-      corked.uncork();
-      corked.cork();
     }
     // ws frames a string as two chunks (header, payload) but a Buffer as one: half the entries for
     // the corked socket to gather. Buffer.from is the UTF-8 encoding ws would do itself. Only ws
@@ -142,12 +149,19 @@ class WsTransport implements Transport {
     this.raw.ping();
   }
 
-  destroy(): void {
+  destroy(code?: number, reason?: string): void {
     this.raw.removeAllListeners();
     // ws reports the abort of a pending handshake as an error on the next tick: keep it from
     // becoming an uncaught 'error' event.
     this.raw.on('error', noop);
-    this.raw.terminate();
+    // An open connection let go with a code gets its close frame; ws ends the TCP connection after
+    // the peer answers, or after its own close timeout.
+    if (code && this.ready) this.raw.close(code, reason);
+    else this.raw.terminate();
+  }
+
+  listen(events: TransportEvents): void {
+    this.events = events;
   }
 
   get bufferedAmount(): number {
@@ -160,8 +174,8 @@ class WsTransport implements Transport {
 
   /** The tick is over: what it sent leaves in one write. */
   release(): void {
-    this.corked?.uncork();
-    this.corked = undefined;
+    if (this.#corked) this.tcp?.uncork();
+    this.#corked = false;
   }
 }
 
@@ -176,10 +190,13 @@ type ListenerTable = Record<string, { fn?: (data: MessageData) => void; context:
 /**
  * Hands one message to the socket's listeners. eventemitter3 keeps a lone listener as
  * { fn, context, once }; calling it is what emit() does for it, minus emit's lookup of a variable
- * event name, which was 4 % of Node's receive path (measured). Several listeners, a once listener or
- * none go through emit.
+ * event name, which was 4 % of Node's receive path (measured). eventemitter3 has no public way to
+ * read a lone listener without copying it into an array, so this reads its table, guarded: anything
+ * it does not recognise (several listeners, a once listener, none, another layout) goes through emit.
+ * test/socket.test.ts pins every listener form; eventemitter3 is held to ^5.
  */
 export function deliver(socket: MessageEmitter, data: MessageData): void {
+  // eslint-disable-next-line no-restricted-syntax -- the guarded fast path described above
   const only = (socket as unknown as { _events?: ListenerTable })._events?.[MESSAGE];
   if (only?.fn && !only.once) only.fn.call(only.context, data);
   else socket.emit('message', data);

@@ -2,7 +2,10 @@ import type { SteadySocketError } from '../errors';
 import type { MessageData, NodeOptions, WebSocketConstructor } from '../options';
 import type { SendData } from '../queue';
 
-/** What one connection attempt reports back to the socket. */
+/**
+ * What one underlying WebSocket reports. The attempt listens during the handshake, the connection
+ * after open (`Transport.listen` hands it over), so each event has one receiver that knows its phase.
+ */
 export interface TransportEvents {
   open(protocol: string): void;
   message(data: MessageData): void;
@@ -25,11 +28,18 @@ export interface TransportOptions {
 
 /** One underlying WebSocket, however the runtime provides it. */
 export interface Transport {
+  /** Whether a frame handed to send() now goes out: open, and no close frame seen or sent. */
+  readonly ready: boolean;
   send(data: SendData): void;
   /** Graceful close: a close frame, then `close` arrives. */
   close(code: number, reason?: string): void;
-  /** Ends it now and silences it: no event comes after this. */
-  destroy(): void;
+  /**
+   * Silences it and lets it go: no event comes after this. With a code, a close frame is sent first
+   * (the peer sees why); without, the connection is cut.
+   */
+  destroy(code?: number, reason?: string): void;
+  /** From now on `events` hears what happens. */
+  listen(events: TransportEvents): void;
   /** Sends a protocol ping frame; absent where the runtime cannot (browsers). */
   ping?: () => void;
   readonly bufferedAmount: number;
@@ -38,12 +48,20 @@ export interface Transport {
 
 /** Network and page signals; browsers only, a no-op elsewhere. */
 export interface EnvironmentEvents {
-  online(): void;
+  /** The network came back, or a hidden tab (whose timers were throttled) is visible again. */
+  wake(): void;
   offline(): void;
-  visible(): void;
 }
 
 /** What `deliver` needs of the socket: its message event. */
 export interface MessageEmitter {
   emit(event: 'message', data: MessageData): boolean;
+}
+
+/** What each runtime (`#runtime`: Node or browser) provides; both files satisfy it. */
+export interface Runtime {
+  openTransport(options: TransportOptions, events: TransportEvents): Transport;
+  watchEnvironment(events: EnvironmentEvents): () => void;
+  deliver(socket: MessageEmitter, data: MessageData): void;
+  isOnline(): boolean;
 }

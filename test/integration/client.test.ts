@@ -123,6 +123,9 @@ describe('connecting and messages', () => {
       get protocol(): string {
         return this.inner.protocol;
       }
+      get readyState(): number {
+        return this.inner.readyState;
+      }
       get bufferedAmount(): number {
         return this.inner.bufferedAmount;
       }

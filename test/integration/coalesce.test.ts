@@ -111,6 +111,9 @@ it('falls back to plain sends when the socket cannot cork (a WHATWG WebSocket)',
     get protocol() {
       return this.inner.protocol;
     }
+    get readyState() {
+      return this.inner.readyState;
+    }
     get bufferedAmount() {
       return this.inner.bufferedAmount;
     }

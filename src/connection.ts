@@ -1,0 +1,125 @@
+import { deliver } from '#runtime';
+import { SteadySocketError } from './errors';
+import { Heartbeat } from './heartbeat';
+import type { HeartbeatOptions, ResolvedOptions } from './options';
+import { checkData, type SendData } from './queue';
+import type { MessageEmitter, Transport, TransportEvents } from './runtime/types';
+import type { MessageData } from './options';
+
+/** Where an open connection reports. `connectionClosed` comes once, unless the owner dropped it first. */
+export interface ConnectionOwner {
+  connectionClosed(code: number, reason: string, wasClean: boolean, error?: SteadySocketError): void;
+  heartbeatAnswered(rtt: number): void;
+}
+
+/**
+ * One open connection: its transport, its heartbeat, and the timeout of a graceful close. Messages go
+ * straight to the socket's listeners; the end goes to the owner, with the error that explains it.
+ */
+export class Connection extends Heartbeat implements TransportEvents {
+  /** When it opened (clock ms). */
+  readonly openedAt: number;
+  /** Cleared when the connection ends or is dropped: late callbacks find nobody to report to. */
+  #owner?: ConnectionOwner;
+  /** A transport error or a dead heartbeat: reported with the close it causes. */
+  #lost?: SteadySocketError;
+  #closeTimer: unknown;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly socket: MessageEmitter,
+    private readonly options: ResolvedOptions,
+    /** The heartbeat options when heartbeats are application messages. */
+    private readonly app: HeartbeatOptions | undefined,
+    owner: ConnectionOwner,
+  ) {
+    super(options.clock);
+    const { heartbeat } = options;
+    this.#owner = owner;
+    this.openedAt = this.clock.now();
+    if (heartbeat && (app || transport.ping)) this.startHeartbeat(heartbeat.interval, heartbeat.timeout);
+    transport.listen(this);
+  }
+
+  /**
+   * Closes gracefully: a close frame, then the peer's. A peer that does not answer within `timeout`
+   * ms is cut off, and the end is reported as 1006.
+   */
+  shutdown(code: number, reason: string, timeout: number): void {
+    this.stopHeartbeat();
+    this.#closeTimer = this.clock.setTimeout(() => this.#end(1006, '', false), timeout);
+    this.transport.close(code, reason);
+  }
+
+  /** Lets it go without a report; with a code, the peer gets a close frame saying why. */
+  drop(code?: number, reason?: string): void {
+    this.#stop();
+    this.transport.destroy(code, reason);
+  }
+
+  /** The hot path of every incoming message: one check, then the listeners. */
+  message(data: MessageData): void {
+    const app = this.app;
+    if (app) {
+      // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
+      if (!app.isPong) this.answered();
+      else if (app.isPong(data)) return this.answered();
+    }
+    deliver(this.socket, data);
+  }
+
+  // It opened before it was handed over.
+  open(): void {}
+
+  pong(): void {
+    this.answered();
+  }
+
+  error(error: SteadySocketError): void {
+    this.#lost = error;
+  }
+
+  close(code: number, reason: string, wasClean: boolean): void {
+    this.#end(code, reason, wasClean);
+  }
+
+  protected ping(): void {
+    const { transport, app } = this;
+    // The peer's close frame arrived: its close is on the way, and nothing more goes out.
+    if (!transport.ready) return;
+    if (!app) return transport.ping!();
+    let data: SendData;
+    try {
+      data = checkData(typeof app.message === 'function' ? app.message() : app.message);
+    } catch (cause) {
+      // A ping function that fails would fail again: end the connection with the reason, not a crash.
+      this.#lost = new SteadySocketError('invalid-options', `heartbeat.message failed: ${String(cause)}`, { cause });
+      return this.#end(1006, '', false, 1011);
+    }
+    transport.send(data);
+  }
+
+  protected dead(): void {
+    const { timeout } = this.options.heartbeat as Required<HeartbeatOptions>;
+    this.#lost = new SteadySocketError('heartbeat-timeout', `no heartbeat answer within ${timeout} ms`);
+    this.#end(1006, '', false);
+  }
+
+  protected answeredIn(rtt: number): void {
+    this.#owner?.heartbeatAnswered(rtt);
+  }
+
+  #stop(): void {
+    this.#owner = undefined;
+    this.stopHeartbeat();
+    this.clock.clearTimeout(this.#closeTimer);
+  }
+
+  /** Reports the end once, and lets the transport go (with a close frame `sending`, if given). */
+  #end(code: number, reason: string, wasClean: boolean, sending?: number): void {
+    const owner = this.#owner;
+    if (!owner) return;
+    this.drop(sending);
+    owner.connectionClosed(code, reason, wasClean, this.#lost);
+  }
+}

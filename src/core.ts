@@ -1,0 +1,22 @@
+// steadysocket/core: the client without the browser handshake probes and the per-kind hints, for
+// bundles that count their bytes. `steadysocket` is the same client with both.
+export { SteadySocket } from './socket';
+export type { SteadySocketEvents } from './events';
+export type { UrlSource } from './attempt';
+export { SteadySocketError, isSteadySocketError } from './errors';
+export type { ErrorKind, ErrorDetails } from './errors';
+export type { SocketState } from './state';
+export type {
+  SteadySocketOptions,
+  ReconnectOptions,
+  ReconnectInfo,
+  HeartbeatOptions,
+  BufferOptions,
+  NodeOptions,
+  MessageData,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './options';
+export type { SendData } from './queue';
+export type { Jitter } from './backoff';
+export type { Clock } from './clock';

@@ -1,0 +1,294 @@
+import type EventEmitter from 'eventemitter3';
+import { isOnline, watchEnvironment } from '#runtime';
+import { Attempt, type AttemptOwner, type UrlSource } from './attempt';
+import { Connection, type ConnectionOwner } from './connection';
+import { SteadySocketError } from './errors';
+import type { SteadySocketEvents } from './events';
+import type { HeartbeatOptions, ResolvedOptions } from './options';
+import { decide, type Decision } from './policy';
+import { byteSize, checkData, SendQueue, type SendData } from './queue';
+import type { EnvironmentEvents, Transport } from './runtime/types';
+import type { SocketState } from './state';
+import { normalizeUrl, redactUrl } from './url';
+
+type Emitter = EventEmitter<SteadySocketEvents>;
+/** An event waiting to be emitted: its name and arguments. */
+type Announcement = { [K in keyof SteadySocketEvents]: [K, ...Parameters<SteadySocketEvents[K]>] }[keyof SteadySocketEvents];
+
+// How long a graceful close may wait for the peer's close frame before the socket is torn down.
+const CLOSE_TIMEOUT = 2000;
+
+/**
+ * The life of one SteadySocket: attempts, the open connection, the wait between them, the offline
+ * queue and the callers of connected(). Internal: SteadySocket is its public face.
+ *
+ * Re-entrancy is safe by construction. Every change is committed first (state, timers, attempt or
+ * connection, queue) and announced after, through `#announce`: listeners see a consistent socket and
+ * may call anything. Events a listener causes are queued behind the ones being emitted, so every
+ * listener sees every event in the order the changes happened.
+ */
+export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents {
+  state: SocketState = 'connecting';
+  /** The attempt number within the failure streak. */
+  #count = 0;
+  #attempt?: Attempt;
+  #connection?: Connection;
+  /** The wait before the next attempt. */
+  #retry: unknown;
+  /** Clock ms before which no attempt may start: the floor the server asked for. */
+  #notBefore = 0;
+  #queue?: SendQueue;
+  #waiters?: [() => void, (error: SteadySocketError) => void][];
+  /** The error that ended the socket, for connected() calls after the end. */
+  #ending?: SteadySocketError;
+  #closing?: Promise<void>;
+  #closed?: () => void;
+  #url = '';
+  #unwatch?: () => void;
+  /** Events waiting while others are being emitted. */
+  #pending?: Announcement[];
+  readonly #app?: HeartbeatOptions;
+
+  constructor(
+    private readonly socket: Emitter,
+    private readonly source: UrlSource,
+    private readonly options: ResolvedOptions,
+  ) {
+    if (typeof source !== 'function') this.#url = normalizeUrl(source);
+    const { heartbeat } = options;
+    if (heartbeat && heartbeat.message !== undefined) this.#app = heartbeat;
+    // On the next microtask, so listeners attached right after the constructor see the first
+    // `connecting` (and its errors); close() or reconnect() before then take precedence.
+    queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
+  }
+
+  get url(): string {
+    return redactUrl(this.#url);
+  }
+
+  get protocol(): string {
+    return this.#connection?.transport.protocol ?? '';
+  }
+
+  get bufferedAmount(): number {
+    return (this.#connection?.transport.bufferedAmount ?? 0) + (this.#queue?.bytes ?? 0);
+  }
+
+  get attempt(): number {
+    return this.#lasted() ? 0 : this.#count;
+  }
+
+  send(data: SendData): void {
+    checkData(data);
+    const connection = this.#connection;
+    if (connection && this.state === 'open' && connection.transport.ready) return connection.transport.send(data);
+    // Not open, or the peer's close frame already arrived (a send now would vanish): queue it.
+    const { buffer } = this.options;
+    if (this.state === 'closed' || this.state === 'closing' || !buffer) {
+      throw new SteadySocketError('not-open', `cannot send while ${this.state}`);
+    }
+    (this.#queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes)).push(data);
+  }
+
+  connected(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.state === 'closed' || this.state === 'closing') {
+      return Promise.reject(this.#ending ?? new SteadySocketError('closed', 'socket is closed'));
+    }
+    return new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
+  }
+
+  close(code: number, reason: string): Promise<void> {
+    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+      throw new SteadySocketError('invalid-data', `close code must be 1000 or 3000-4999, got ${code}`);
+    }
+    // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the code.
+    if (typeof reason !== 'string' || byteSize(reason) > 123) {
+      throw new SteadySocketError('invalid-data', 'close reason must be a string of at most 123 UTF-8 bytes');
+    }
+    if (this.#closing) return this.#closing;
+    if (this.state === 'closed') return Promise.resolve();
+    // close() takes the open connection over for its closing handshake: #end must not drop it.
+    const connection = this.state === 'open' ? this.#connection : undefined;
+    this.#connection = undefined;
+    const entries = this.#end(new SteadySocketError('closed', 'close() was called', { closeCode: code }), connection ? 'closing' : 'closed');
+    if (connection) {
+      this.#connection = connection;
+      this.#closing = new Promise((resolve) => (this.#closed = resolve));
+      connection.shutdown(code, reason, CLOSE_TIMEOUT);
+    }
+    this.#announce(entries);
+    return this.#closing ?? Promise.resolve();
+  }
+
+  reconnect(): void {
+    if (this.#closing) return;
+    const wasOpen = this.state === 'open';
+    this.#cancel(1000, 'reconnect');
+    this.#count = 0;
+    this.#ending = undefined;
+    const entries: Announcement[] = [];
+    if (wasOpen) {
+      entries.push(['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }], this.#move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
+    }
+    this.#connect(entries);
+  }
+
+  attemptOpened(attempt: Attempt, transport: Transport, protocol: string): void {
+    this.#attempt = undefined;
+    this.#url = attempt.url;
+    const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this));
+    const entries = [this.#move('open')];
+    // Queued messages go first, before anything a listener sends.
+    this.#queue?.flush((data) => connection.transport.send(data));
+    this.#settleWaiters();
+    entries.push(['open', { attempt: attempt.number, protocol }]);
+    this.#announce(entries);
+  }
+
+  attemptFailed(attempt: Attempt, error: SteadySocketError): void {
+    this.#attempt = undefined;
+    this.#url = attempt.url || this.#url;
+    this.#after(error.closeCode ?? 1006, '', error);
+  }
+
+  connectionClosed(code: number, reason: string, wasClean: boolean, error?: SteadySocketError): void {
+    if (this.state === 'closing') {
+      this.#connection = undefined;
+      const done = this.#closed!;
+      this.#closing = this.#closed = undefined;
+      this.#announce([this.#move('closed'), ['close', { code, reason, wasClean, willReconnect: false }]]);
+      return done();
+    }
+    if (this.#lasted()) this.#count = 0;
+    this.#connection = undefined;
+    this.#after(code, reason, error, wasClean);
+  }
+
+  heartbeatAnswered(rtt: number): void {
+    this.#announce([['heartbeat', { rtt }]]);
+  }
+
+  /** An attempt failed (`wasClean` undefined) or a connection ended: decide, commit, announce. */
+  #after(code: number, reason: string, error?: SteadySocketError, wasClean?: boolean): void {
+    const state = this.state;
+    let decision: Decision;
+    try {
+      decision = decide(this.options.reconnect, { code, reason, error, attempt: this.#count });
+    } catch (cause) {
+      decision = { wanted: false };
+      error = new SteadySocketError('invalid-options', `reconnect.shouldReconnect threw: ${String(cause)}`, { cause });
+    }
+    // shouldReconnect is user code: if it closed or reconnected the socket itself, that stands.
+    if (this.state !== state || this.#attempt) return;
+    const entries: Announcement[] = error ? [['error', error]] : [];
+    const willReconnect = decision.delay !== undefined;
+    if (wasClean !== undefined) entries.push(['close', { code, reason, wasClean, willReconnect }]);
+    if (decision.delay !== undefined) {
+      const { clock } = this.options;
+      this.#notBefore = clock.now() + decision.floor;
+      this.#retry = clock.setTimeout(() => this.#waited(), decision.delay);
+      entries.push(this.#move('reconnecting'), ['reconnecting', { attempt: this.#count + 1, delay: decision.delay, error }]);
+    } else {
+      let final = error ?? new SteadySocketError('closed', `server closed the connection (${code}${reason ? ' ' + reason : ''})`, { closeCode: code });
+      if (decision.wanted) {
+        final = new SteadySocketError('max-attempts', `gave up after ${this.#count} attempts; last: ${final.kind}`, { attempt: this.#count, cause: final });
+        entries.push(['error', final]);
+      }
+      entries.push(...this.#end(final, 'closed'));
+    }
+    this.#announce(entries);
+  }
+
+  /** The wait is over. Offline, an attempt would only fail: `online` starts it instead. */
+  #waited(): void {
+    this.#retry = undefined;
+    if (isOnline()) this.#connect([]);
+  }
+
+  /** Starts an attempt (from connecting, reconnecting or closed) and announces it after `entries`. */
+  #connect(entries: Announcement[]): void {
+    this.#unwatch ??= watchEnvironment(this);
+    const number = ++this.#count;
+    entries.push(this.#move('connecting'), ['connecting', { attempt: number }]);
+    this.#attempt = new Attempt(number, this.source, this.options, this);
+    this.#announce(entries);
+  }
+
+  // The environment (browsers). The network came back, or a hidden tab (whose timers were throttled)
+  // is visible again: a waiting reconnect starts now, unless the server asked for a later time; an
+  // open connection is checked with a heartbeat at once.
+  wake(): void {
+    const { clock } = this.options;
+    if (this.state === 'reconnecting' && clock.now() >= this.#notBefore) {
+      clock.clearTimeout(this.#retry);
+      this.#waited();
+    } else this.#connection?.check();
+  }
+
+  offline(): void {
+    this.#connection?.check();
+  }
+
+  /** Whether the open connection has stayed open `resetAfter` ms: the failure streak is over. */
+  #lasted(): boolean {
+    const { reconnect, clock } = this.options;
+    const connection = this.#connection;
+    return !!connection && !!reconnect && clock.now() - connection.openedAt >= reconnect.resetAfter;
+  }
+
+  /** Abandons whatever is in flight: the attempt, the wait, the connection (with a close frame if `code`). */
+  #cancel(code?: number, reason?: string): void {
+    this.#attempt?.cancel();
+    this.#connection?.drop(code, reason);
+    this.#attempt = this.#connection = undefined;
+    this.options.clock.clearTimeout(this.#retry);
+    this.#retry = undefined;
+  }
+
+  /** Stops for good: rejects waiters. Returns what to announce. */
+  #end(error: SteadySocketError, next: 'closing' | 'closed'): Announcement[] {
+    this.#cancel();
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    this.#ending = error;
+    this.#settleWaiters(error);
+    return [this.#move(next)];
+  }
+
+  #settleWaiters(error?: SteadySocketError): void {
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    waiters?.forEach(([resolve, reject]) => (error ? reject(error) : resolve()));
+  }
+
+  // Every move here is one of TRANSITIONS (src/state.ts) by construction; the tests check each
+  // emitted change against that table rather than throwing from a user's timer here.
+  #move(next: SocketState): Announcement {
+    const previous = this.state;
+    this.state = next;
+    return ['state', next, previous];
+  }
+
+  /**
+   * Emits events in order. Called while emitting (a listener acted on the socket), it queues them
+   * behind the current ones. A listener that throws stops this round as a plain emit would; the
+   * socket is consistent already, since every change was committed before.
+   */
+  #announce(entries: Announcement[]): void {
+    if (this.#pending) {
+      this.#pending.push(...entries);
+      return;
+    }
+    this.#pending = entries;
+    try {
+      for (const [event, ...args] of entries) {
+        // A state event for a move that changed nothing (connecting -> connecting) is not news.
+        if (event !== 'state' || args[0] !== args[1]) (this.socket.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+      }
+    } finally {
+      this.#pending = undefined;
+    }
+  }
+}
+
