@@ -15,14 +15,20 @@ const ts = (conditions = []) =>
 
 // The sources are ES2022 (tsconfig target): class fields and #private stay native, and terser
 // shortens the #private names.
-// Members the internal classes share with each other (#private names are shortened anyway). None is
-// a public name: not an option, event field, error field or method of SteadySocket or WebSocket.
-// test/size.test.ts checks that against the published types.
-export const INTERNAL = ['attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn', 'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app'];
+// Members the internal classes share with each other (#private names are shortened anyway). None may
+// be a public name (an option, an event or error field, a member of SteadySocket) nor a member of a
+// platform object the browser build uses (WebSocket, fetch's Response and its body: not `cancel`).
+// test/size.test.ts checks the first against the published types.
+export const INTERNAL = [
+  'attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn',
+  'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app', 'number', 'options',
+  'socket', 'items', 'bytes', 'flush', 'drop', 'check',
+];
 const minify = terser({
   ecma: 2022,
   compress: { passes: 3, unsafe_arrows: true, pure_getters: true, unsafe_methods: true },
-  mangle: { properties: { regex: new RegExp(`^(_.*|${INTERNAL.join('|')})$`) } },
+  // builtins: the list above decides, also for names that terser knows from the DOM (options, source).
+  mangle: { properties: { regex: new RegExp(`^(_.*|${INTERNAL.join("|")})$`), builtins: true } },
   format: { comments: false },
 });
 

@@ -7,6 +7,7 @@ import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import { minify } from 'terser';
 import { here, fmt } from './lib.mjs';
+import { consumerBundle } from './consumer.mjs';
 
 const gz = (code) => gzipSync(code, { level: 9 }).length;
 const br = (code) => brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -21,6 +22,8 @@ export async function run() {
   const files = [
     ['steadysocket (UMD, min)', readFileSync(here('../dist/steadysocket.umd.min.js'), 'utf8')],
     ['steadysocket (ESM browser build, minified here)', await bundled(here('../dist/steadysocket.browser.mjs'))],
+    ['an app using steadysocket/core (rollup + node-resolve browser + terser)', (await consumerBundle('steadysocket/core')).code],
+    ['an app using steadysocket (the same)', (await consumerBundle('steadysocket')).code],
     ['reconnecting-websocket (its IIFE, min)', readFileSync(here('../node_modules/reconnecting-websocket/dist/reconnecting-websocket-iife.min.js'), 'utf8')],
     ['partysocket (ESM, bundled + minified here)', await bundled(here('../node_modules/partysocket/dist/index.js'))],
     ['socket.io-client (its min build)', readFileSync(here('../node_modules/socket.io-client/dist/socket.io.min.js'), 'utf8')],

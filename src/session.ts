@@ -17,6 +17,9 @@ type Announcement = { [K in keyof SteadySocketEvents]: [K, ...Parameters<SteadyS
 
 // How long a graceful close may wait for the peer's close frame before the socket is torn down.
 const CLOSE_TIMEOUT = 2000;
+// Restarts within one synchronous turn after which listeners are taken to be looping (reconnect() on
+// every `connecting`, or close() and reconnect() in turn): the socket ends instead of spinning.
+const RESTARTS = 100;
 
 /**
  * The life of one SteadySocket: attempts, the open connection, the wait between them, the offline
@@ -47,6 +50,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   #unwatch?: () => void;
   /** Events waiting while others are being emitted. */
   #pending?: Announcement[];
+  /** Attempts started while emitting, this turn. */
+  #restarts = 0;
   readonly #app?: HeartbeatOptions;
 
   constructor(
@@ -208,6 +213,11 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
 
   /** Starts an attempt (from connecting, reconnecting or closed) and announces it after `entries`. */
   #connect(entries: Announcement[]): void {
+    if (this.#pending && ++this.#restarts > RESTARTS) {
+      if (this.#restarts > RESTARTS + 1) return;
+      const error = new SteadySocketError('max-attempts', `listeners restarted the socket ${RESTARTS} times in one turn`);
+      return this.#announce([...entries, ['error', error], ...this.#end(error, 'closed')]);
+    }
     this.#unwatch ??= watchEnvironment(this);
     const number = ++this.#count;
     entries.push(this.#move('connecting'), ['connecting', { attempt: number }]);
@@ -288,6 +298,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       }
     } finally {
       this.#pending = undefined;
+      this.#restarts = 0;
     }
   }
 }
