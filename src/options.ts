@@ -122,8 +122,8 @@ const isObject = (value: unknown): boolean => typeof value === 'object' && value
 const ANY = (): undefined => undefined;
 const FUNCTION = (value: unknown) => typeof value !== 'function' && 'must be a function';
 const OBJECT = (value: unknown) => !isObject(value) && 'must be an object';
-const CLOCK = (value: Clock) =>
-  (FUNCTION(value?.setTimeout) || FUNCTION(value.clearTimeout) || FUNCTION(value.now)) && 'must have setTimeout, clearTimeout and now functions';
+const CLOCK = (value: Record<keyof Clock, unknown> | undefined) =>
+  (['setTimeout', 'clearTimeout', 'now'] as const).some((name) => FUNCTION(value?.[name])) && 'must have setTimeout, clearTimeout and now functions';
 const SENDABLE = (value: unknown): string | undefined => {
   try {
     if (FUNCTION(value)) checkData(value);
@@ -167,8 +167,8 @@ const fail = (field: string, why: string): never => {
 };
 
 /** Every key known, every rule kept; returns the value with the defaults filled in. */
-function apply(value: object, schema: Schema, prefix: string): Record<string, any> {
-  const out: Record<string, any> = {};
+function apply(value: object, schema: Schema, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const key in value) if (!Object.hasOwn(schema, key)) fail(prefix + key, 'is not a known option');
   for (const key in schema) {
     const [fallback, rule] = schema[key]!;
@@ -178,7 +178,7 @@ function apply(value: object, schema: Schema, prefix: string): Record<string, an
         ? ''
         : typeof rule === 'number'
           ? (typeof given !== 'number' || !(given >= rule) || (given === Infinity && fallback !== Infinity)) &&
-            `must be a ${fallback === Infinity ? '' : 'finite '}number >= ${rule}, got ${String(given)}`
+            `must be a ${fallback === Infinity ? '' : 'finite '}number >= ${rule}, got ${typeof given === 'number' ? given : typeof given}`
           : typeof rule === 'function'
             ? rule(given)
             : !rule.includes(given) && `must be ${rule.map((v) => (typeof v === 'string' ? `'${v}'` : v)).join(' or ')}`;
@@ -200,12 +200,12 @@ export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptio
   for (const name of ['reconnect', 'heartbeat', 'buffer'] as const) {
     const value = top[name];
     if (value === true) top[name] = DEFAULTS[name];
-    else if (value !== false) top[name] = isObject(value) ? apply(value, SECTIONS[name], name + '.') : fail(name, 'must be false or an object');
+    else if (value !== false) top[name] = isObject(value) ? apply(value as object, SECTIONS[name], name + '.') : fail(name, 'must be false or an object');
   }
   const reconnect = top.reconnect as ReconnectPolicy | false;
   if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a finite number >= ${reconnect.initialDelay}, got ${reconnect.maxDelay}`);
-  top.nodeOptions = top.nodeOptions ? { ...NODE, ...top.nodeOptions } : NODE;
-  return top as ResolvedOptions;
+  top.nodeOptions = top.nodeOptions ? { ...NODE, ...(top.nodeOptions as NodeOptions) } : NODE;
+  return top as unknown as ResolvedOptions;
 }
 
 // RFC 7230 §3.2.6 token characters: RFC 6455 §4.1 requires subprotocols to be tokens.

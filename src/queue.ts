@@ -27,7 +27,7 @@ export function byteSize(data: SendData): number {
  * later or coerce an object to "[object Object]".
  */
 export function checkData(data: unknown): SendData {
-  if (typeof data === 'string' || (typeof Blob !== 'undefined' && data instanceof Blob)) return data as SendData;
+  if (typeof data === 'string' || (typeof Blob !== 'undefined' && data instanceof Blob)) return data;
   const buffer = data instanceof ArrayBuffer ? data : ArrayBuffer.isView(data) ? data.buffer : undefined;
   if (!buffer) {
     const what = data === null ? 'null' : typeof data === 'object' ? Object.prototype.toString.call(data) : typeof data;

@@ -8,7 +8,7 @@ import { SteadySocketError } from './errors';
 export function redactUrl(url: string): string {
   return url
     .replace(/\/\/[^/?#@]*@/, '//***@')
-    .replace(/\?[^#]*/, (query) => query.replace(/([?&])([^=&]*)(=?)[^&]*/g, (_, separator, name, equals) => separator + (equals ? name + '=***' : name && '***')));
+    .replace(/\?[^#]*/, (query) => query.replace(/([?&])([^=&]*)(=?)[^&]*/g, (_, separator: string, name: string, equals: string) => separator + (equals ? name + '=***' : name && '***')));
 }
 
 /**

@@ -59,7 +59,7 @@ function onOpen(this: WebSocket): void {
 
 // Text arrives as a Buffer (isBinary false); binary already in the requested binaryType.
 function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Blob, isBinary: boolean): void {
-  transportOf(this).events.message(isBinary ? (data as ArrayBuffer | Blob) : data.toString());
+  transportOf(this).events.message(isBinary ? (data as ArrayBuffer | Blob) : (data as Buffer).toString());
 }
 
 function onPong(this: WebSocket): void {
@@ -203,7 +203,7 @@ export function deliver(socket: MessageEmitter, data: MessageData): void {
 }
 
 /** Node has no online/offline or page visibility: nothing to watch. */
-export function watchEnvironment(_events: EnvironmentEvents): () => void {
+export function watchEnvironment(_listener: EnvironmentEvents): () => void {
   return noop;
 }
 
