@@ -22,7 +22,7 @@ const ts = (conditions = []) =>
 export const INTERNAL = [
   'attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn',
   'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app', 'number', 'options',
-  'socket', 'items', 'bytes', 'flush', 'drop', 'check',
+  'socket', 'items', 'bytes', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'hints', 'offline', 'ping',
 ];
 const minify = terser({
   ecma: 2022,

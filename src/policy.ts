@@ -52,5 +52,7 @@ export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, ran
       : closeCodeRetryable(info.code);
   if (!wanted || info.attempt >= policy.maxAttempts) return { wanted };
   const floor = Math.min(info.code === 1013 ? TRY_AGAIN_LATER_DELAY : (info.error?.retryAfter ?? 0), policy.maxDelay);
-  return { delay: backoffDelay(info.attempt + 1, policy, floor, random), floor };
+  // The n-th failure of a streak waits up to initialDelay × factor^(n-1): the first, initialDelay (a
+  // connection that lasted counts as attempt 0, so its drop waits up to initialDelay too).
+  return { delay: backoffDelay(Math.max(1, info.attempt), policy, floor, random), floor };
 }

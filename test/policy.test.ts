@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type ReconnectPolicy } from '../src/policy';
+import { SteadySocketError } from '../src/errors';
+
+const policy: ReconnectPolicy = { initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 'none', maxAttempts: 4, resetAfter: 5000 };
+const failed = (attempt: number, error = new SteadySocketError('network', 'refused')) => ({ code: 1006, reason: '', error, attempt });
+
+describe('decide', () => {
+  it('waits up to initialDelay after the first failure, then grows by factor, capped at maxDelay', () => {
+    expect([1, 2, 3].map((attempt) => decide(policy, failed(attempt)).delay)).toEqual([100, 200, 400]);
+    expect(decide({ ...policy, maxAttempts: Infinity }, failed(10)).delay).toBe(1000);
+  });
+
+  it('waits up to initialDelay after a connection that lasted (attempt 0)', () => {
+    expect(decide(policy, { code: 1001, reason: 'going away', attempt: 0 }).delay).toBe(100);
+  });
+
+  it('stops when the policy says no, and says when it wanted more than maxAttempts allow', () => {
+    expect(decide(policy, failed(1, new SteadySocketError('unauthorized', '401')))).toEqual({ wanted: false });
+    expect(decide(policy, failed(4))).toEqual({ wanted: true });
+    expect(decide(false, failed(1))).toEqual({ wanted: false });
+  });
+
+  it('never goes below the floor the server asked for (Retry-After, 1013), itself capped at maxDelay', () => {
+    const retryAfter = new SteadySocketError('rate-limited', '429', { retryAfter: 700 });
+    expect(decide(policy, failed(1, retryAfter))).toEqual({ delay: 700, floor: 700 });
+    expect(decide(policy, { code: 1013, reason: '', attempt: 1 })).toEqual({ delay: 1000, floor: 1000 });
+  });
+
+  it('follows close codes when no error explains the end, and shouldReconnect over both', () => {
+    expect(decide(policy, { code: 1008, reason: 'policy', attempt: 1 })).toEqual({ wanted: false });
+    expect(decide(policy, { code: 1001, reason: '', attempt: 1 }).delay).toBe(100);
+    const always = { ...policy, shouldReconnect: () => true };
+    expect(decide(always, { code: 1008, reason: 'policy', attempt: 1 }).delay).toBe(100);
+    // Only `true` counts: a truthy non-boolean from a careless function does not reconnect.
+    expect(decide({ ...policy, shouldReconnect: () => 1 as never }, failed(1))).toEqual({ wanted: false });
+  });
+});
