@@ -144,6 +144,22 @@ for (const loader of LOADERS) {
       expect(srv.clients).toHaveLength(2);
     });
 
+    test('runs the announced wait while offline; an attempt due then waits for online', async ({ page, context }) => {
+      const srv = await server();
+      await make(page, srv.url, { reconnect: { initialDelay: 200, maxDelay: 200, jitter: 'none' } });
+      await waitFor(page, 'open');
+      await context.setOffline(true);
+      srv.clients[0]!.terminate();
+      await waitFor(page, 'reconnecting');
+      const announced = (await events(page)).find((e) => e.name === 'reconnecting')!;
+      expect(announced.event).toMatchObject({ delay: 200 });
+      // Well past the announced 200 ms: the attempt fell due while offline and was not made.
+      await page.waitForTimeout(800);
+      expect(await count(page, 'connecting')).toBe(1);
+      await context.setOffline(false);
+      await waitFor(page, 'open', 2, 10000);
+    });
+
     test('checks the connection at once when a hidden tab comes back, and replaces a dead one', async ({ page }) => {
       const srv = await server();
       const pings = answerPings(srv);

@@ -90,7 +90,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     // Not open, or the peer's close frame already arrived (a send now would vanish): queue it.
     const { buffer } = this.options;
     if (this.state === 'closed' || this.state === 'closing' || !buffer) {
-      throw new SteadySocketError('not-open', `cannot send while ${this.state}`);
+      throw new SteadySocketError('not-open', `cannot send while ${connection ? 'the connection closes' : this.state}`);
     }
     (this.#queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes)).push(data);
   }

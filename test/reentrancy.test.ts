@@ -190,7 +190,7 @@ describe('issue 15, one by one', () => {
     await flush();
     FakeWebSocket.last.open();
     FakeWebSocket.last.readyState = 2;
-    expect(() => socket.send('x')).toThrow(expect.objectContaining({ kind: 'not-open' }));
+    expect(() => socket.send('x')).toThrow(expect.objectContaining({ kind: 'not-open', message: 'cannot send while the connection closes' }));
   });
 
   it('validates every option at the constructor: heartbeat.message, clock, diagnose, nodeOptions', () => {

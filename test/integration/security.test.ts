@@ -82,3 +82,22 @@ it('never reveals a token, for every kind of error', async () => {
   expect(seen.length).toBeGreaterThan(30);
   for (const line of seen) expect(line).not.toContain(SECRET);
 });
+
+// issue 15: a bare query is often the token itself.
+it('never reveals a token given as a bare query (?<token>)', async () => {
+  const refused = `ws://127.0.0.1:${await closedPort()}/ws?${SECRET}`;
+  const socket = new SteadySocket(refused, { reconnect: { maxAttempts: 2, initialDelay: 5 } });
+  const lines: string[] = [];
+  for (const name of ['connecting', 'close', 'reconnecting', 'error', 'state'] as const) socket.on(name, (...args: unknown[]) => lines.push(`${name} ${serialize(args)}`));
+  await socket.connected().catch((error: unknown) => lines.push(`rejected ${serialize(error)}`));
+  lines.push(socket.url);
+  try {
+    new SteadySocket(`ftp://example.com/?${SECRET}`);
+  } catch (error) {
+    lines.push(`thrown ${serialize(error)}`);
+  }
+  expect(socket.url).toMatch(/\/ws\?\*\*\*$/);
+  expect(lines.some((line) => line.startsWith('thrown'))).toBe(true);
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) expect(line).not.toContain(SECRET);
+});
