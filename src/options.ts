@@ -188,10 +188,9 @@ function apply(value: object, schema: Schema, prefix: string): Record<string, un
   return out;
 }
 
-// Untouched sections share frozen defaults: thousands of sockets need not hold a copy each.
-const DEFAULTS = Object.fromEntries(
-  Object.entries(SECTIONS).map(([name, schema]) => [name, Object.freeze(apply({}, schema, ''))]),
-) as Record<keyof typeof SECTIONS, Record<string, any>>;
+// Untouched sections share frozen defaults, made at first use: thousands of sockets need not hold a
+// copy each.
+const DEFAULTS: Partial<Record<keyof typeof SECTIONS, Record<string, unknown>>> = {};
 
 /** Merges defaults once and checks every field, naming the bad one. */
 export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptions {
@@ -199,7 +198,7 @@ export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptio
   const top = apply(options, TOP, '');
   for (const name of ['reconnect', 'heartbeat', 'buffer'] as const) {
     const value = top[name];
-    if (value === true) top[name] = DEFAULTS[name];
+    if (value === true) top[name] = DEFAULTS[name] ??= Object.freeze(apply({}, SECTIONS[name], ''));
     else if (value !== false) top[name] = isObject(value) ? apply(value as object, SECTIONS[name], name + '.') : fail(name, 'must be false or an object');
   }
   const reconnect = top.reconnect as ReconnectPolicy | false;

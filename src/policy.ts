@@ -40,10 +40,11 @@ export function closeCodeRetryable(code: number): boolean {
 
 /**
  * The reconnect decision, without I/O: the policy (or the user's `shouldReconnect`), the attempts
- * left, the floor the server asked for (Retry-After, or 1013) and the backoff. `floor` is returned so
- * that a wake-up (online, a visible tab) may come early but never before the server's floor.
+ * left, the floor the server asked for (Retry-After, or 1013) and the backoff for the `wait`-th wait
+ * of the streak (1-based). `floor` is returned so that a wake-up (online, a visible tab) may come
+ * early but never before the server's floor.
  */
-export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, random: () => number = Math.random): Decision {
+export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, wait = info.attempt, random: () => number = Math.random): Decision {
   if (!policy) return { wanted: false };
   const wanted = policy.shouldReconnect
     ? policy.shouldReconnect(info) === true
@@ -52,7 +53,7 @@ export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, ran
       : closeCodeRetryable(info.code);
   if (!wanted || info.attempt >= policy.maxAttempts) return { wanted };
   const floor = Math.min(info.code === 1013 ? TRY_AGAIN_LATER_DELAY : (info.error?.retryAfter ?? 0), policy.maxDelay);
-  // The n-th failure of a streak waits up to initialDelay × factor^(n-1): the first, initialDelay (a
-  // connection that lasted counts as attempt 0, so its drop waits up to initialDelay too).
-  return { delay: backoffDelay(Math.max(1, info.attempt), policy, floor, random), floor };
+  // The n-th wait of a failure streak lasts up to initialDelay × factor^(n-1), whether the streak
+  // began with a failed first connect or with the drop of a connection that lasted.
+  return { delay: backoffDelay(wait, policy, floor, random), floor };
 }

@@ -34,6 +34,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   state: SocketState = 'connecting';
   /** The attempt number within the failure streak. */
   #count = 0;
+  /** Waits scheduled in this streak: the backoff grows with them. */
+  #waits = 0;
   #attempt?: Attempt;
   #connection?: Connection;
   /** The wait before the next attempt. */
@@ -130,7 +132,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (this.#closing) return;
     const wasOpen = this.state === 'open';
     this.#cancel(1000, 'reconnect');
-    this.#count = 0;
+    this.#count = this.#waits = 0;
     this.#ending = undefined;
     const entries: Announcement[] = [];
     if (wasOpen) {
@@ -165,7 +167,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       this.#announce([this.#move('closed'), ['close', { code, reason, wasClean, willReconnect: false }]]);
       return done();
     }
-    if (this.#lasted()) this.#count = 0;
+    if (this.#lasted()) this.#count = this.#waits = 0;
     this.#connection = undefined;
     this.#after(code, reason, error, wasClean);
   }
@@ -179,7 +181,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     const state = this.state;
     let decision: Decision;
     try {
-      decision = decide(this.options.reconnect, { code, reason, error, attempt: this.#count });
+      decision = decide(this.options.reconnect, { code, reason, error, attempt: this.#count }, this.#waits + 1);
     } catch (cause) {
       decision = { wanted: false };
       error = new SteadySocketError('invalid-options', `reconnect.shouldReconnect threw: ${String(cause)}`, { cause });
@@ -191,6 +193,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (wasClean !== undefined) entries.push(['close', { code, reason, wasClean, willReconnect }]);
     if (decision.delay !== undefined) {
       const { clock } = this.options;
+      this.#waits++;
       this.#notBefore = clock.now() + decision.floor;
       this.#retry = clock.setTimeout(() => this.#waited(), decision.delay);
       entries.push(this.#move('reconnecting'), ['reconnecting', { attempt: this.#count + 1, delay: decision.delay, error }]);
@@ -215,7 +218,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   #connect(entries: Announcement[]): void {
     if (this.#pending && ++this.#restarts > RESTARTS) {
       if (this.#restarts > RESTARTS + 1) return;
-      const error = new SteadySocketError('max-attempts', `listeners restarted the socket ${RESTARTS} times in one turn`);
+      const error = new SteadySocketError('max-attempts', 'listeners restarted the socket in a loop');
       return this.#announce([...entries, ['error', error], ...this.#end(error, 'closed')]);
     }
     this.#unwatch ??= watchEnvironment(this);

@@ -6,13 +6,14 @@ const policy: ReconnectPolicy = { initialDelay: 100, maxDelay: 1000, factor: 2, 
 const failed = (attempt: number, error = new SteadySocketError('network', 'refused')) => ({ code: 1006, reason: '', error, attempt });
 
 describe('decide', () => {
-  it('waits up to initialDelay after the first failure, then grows by factor, capped at maxDelay', () => {
-    expect([1, 2, 3].map((attempt) => decide(policy, failed(attempt)).delay)).toEqual([100, 200, 400]);
-    expect(decide({ ...policy, maxAttempts: Infinity }, failed(10)).delay).toBe(1000);
+  it('waits up to initialDelay the first time, then grows by factor per wait, capped at maxDelay', () => {
+    expect([1, 2, 3].map((wait) => decide(policy, failed(wait), wait).delay)).toEqual([100, 200, 400]);
+    expect(decide({ ...policy, maxAttempts: Infinity }, failed(10), 10).delay).toBe(1000);
   });
 
-  it('waits up to initialDelay after a connection that lasted (attempt 0)', () => {
-    expect(decide(policy, { code: 1001, reason: 'going away', attempt: 0 }).delay).toBe(100);
+  it('counts waits, not attempts: a drop after a lasting connection (attempt 0) is the first wait too', () => {
+    expect(decide(policy, { code: 1001, reason: 'going away', attempt: 0 }, 1).delay).toBe(100);
+    expect(decide(policy, failed(1), 2).delay).toBe(200);
   });
 
   it('stops when the policy says no, and says when it wanted more than maxAttempts allow', () => {

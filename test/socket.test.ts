@@ -337,3 +337,40 @@ describe('SteadySocket message listeners', () => {
     expect(socket.listenerCount('message')).toBe(0);
   });
 });
+
+describe('SteadySocket backoff: initialDelay is the ceiling of every streak\'s first wait', () => {
+  const delays = (socket: SteadySocket): number[] => {
+    const seen: number[] = [];
+    socket.on('reconnecting', ({ delay }) => seen.push(delay));
+    return seen;
+  };
+
+  it('after a failed first connect, and after the drop of a connection that lasted', async () => {
+    clock = new ManualClock();
+    FakeWebSocket.instances = [];
+    const socket = new SteadySocket('ws://test.invalid/', {
+      WebSocket: FakeWebSocket as never,
+      clock,
+      heartbeat: false,
+      diagnose: false,
+      reconnect: { initialDelay: 100, factor: 2, jitter: 'none', resetAfter: 1000 },
+    });
+    const seen = delays(socket);
+    await flush();
+    FakeWebSocket.last.fail();
+    clock.advance(100);
+    await flush();
+    FakeWebSocket.last.fail();
+    expect(seen).toEqual([100, 200]);
+    clock.advance(200);
+    await flush();
+    FakeWebSocket.last.open();
+    clock.advance(1000);
+    FakeWebSocket.last.serverClose(1006);
+    clock.advance(100);
+    await flush();
+    FakeWebSocket.last.fail();
+    expect(seen).toEqual([100, 200, 100, 200]);
+    await socket.close();
+  });
+});

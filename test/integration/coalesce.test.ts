@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { SteadySocket } from 'steadysocket';
 import { startServer } from '../helpers/servers';
 import { next, until } from '../helpers/wait';
+import { WhatwgWebSocket } from '../helpers/whatwg';
 
 // Node: frames sent within one tick are written to TCP together (cork until the next tick).
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -92,39 +93,7 @@ it('sends strings as UTF-8 text frames, whatever their characters', async () => 
 it('falls back to plain sends when the socket cannot cork (a WHATWG WebSocket)', async () => {
   const server = await startServer();
   cleanup.push(() => server.close());
-  // Shaped like a browser WebSocket: no `on`, no `ping`, no `_socket`.
-  class Whatwg {
-    private readonly inner: WebSocket;
-    onopen: (() => void) | null = null;
-    onmessage: ((event: { data: unknown }) => void) | null = null;
-    onerror: (() => void) | null = null;
-    onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
-    binaryType = 'arraybuffer';
-    constructor(url: string) {
-      this.inner = new WebSocket(url);
-      this.inner.binaryType = 'arraybuffer';
-      this.inner.onopen = () => this.onopen?.();
-      this.inner.onmessage = (event) => this.onmessage?.({ data: event.data });
-      this.inner.onerror = () => this.onerror?.();
-      this.inner.onclose = (event) => this.onclose?.(event);
-    }
-    get protocol() {
-      return this.inner.protocol;
-    }
-    get readyState() {
-      return this.inner.readyState;
-    }
-    get bufferedAmount() {
-      return this.inner.bufferedAmount;
-    }
-    send(data: string) {
-      this.inner.send(data);
-    }
-    close(code?: number, reason?: string) {
-      this.inner.close(code, reason);
-    }
-  }
-  const socket = new SteadySocket(server.url, { WebSocket: Whatwg as never, heartbeat: false });
+  const socket = new SteadySocket(server.url, { WebSocket: WhatwgWebSocket as never, heartbeat: false });
   cleanup.push(() => socket.close());
   await socket.connected();
   for (let i = 0; i < 50; i++) socket.send(`w${i}`);

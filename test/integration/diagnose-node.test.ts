@@ -1,37 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SteadySocket, type SteadySocketError } from 'steadysocket';
 import { listenLocal } from '../helpers/servers';
+import { WhatwgWebSocket as Whatwg } from '../helpers/whatwg';
 import { next } from '../helpers/wait';
 
 // In Node, a WHATWG WebSocket (undici's global one, say) hides why a handshake failed as browsers do;
-// the full entry then probes with fetch, as in a browser. Shaped here by a wrapper around ws that
-// shows only the WHATWG surface.
-class Whatwg {
-  private readonly inner: WebSocket;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
-  binaryType = 'arraybuffer';
-  constructor(url: string) {
-    this.inner = new WebSocket(url);
-    this.inner.onopen = () => this.onopen?.();
-    this.inner.onerror = () => this.onerror?.();
-    this.inner.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason, wasClean: event.wasClean });
-  }
-  readonly protocol = '';
-  readonly bufferedAmount = 0;
-  get readyState(): number {
-    return this.inner.readyState;
-  }
-  send(): void {}
-  close(): void {
-    this.inner.close();
-  }
-}
-
+// the full entry then probes with fetch, as in a browser.
 let server: Server;
 let url: string;
 beforeAll(async () => {
