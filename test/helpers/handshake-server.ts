@@ -30,6 +30,8 @@ export const ROUTES: Record<string, Reply> = {
   ok: (key) => upgrade101(key),
   '200-html': () => plain('200 OK', ['Content-Type: text/html'], '<h1>hello</h1>'),
   '301-redirect': () => plain('301 Moved Permanently', ['Location: /s/ok?token=s3cret']),
+  '302-redirect': () => plain('302 Found', ['Location: /s/ok']),
+  '307-redirect': () => plain('307 Temporary Redirect', ['Location: /s/ok']),
   '400': () => plain('400 Bad Request'),
   '404': () => plain('404 Not Found'),
   '405': () => plain('405 Method Not Allowed', ['Allow: POST']),

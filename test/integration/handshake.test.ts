@@ -45,6 +45,8 @@ interface Expectation {
 const ROUTES: [string, Expectation][] = [
   ['200-html', { kind: 'no-protocol-support', status: 200, headers: { 'content-type': 'text/html' } }],
   ['301-redirect', { kind: 'no-protocol-support', status: 301, headers: { location: '/s/ok?token=***' } }],
+  ['302-redirect', { kind: 'no-protocol-support', status: 302, headers: { location: '/s/ok' } }],
+  ['307-redirect', { kind: 'no-protocol-support', status: 307, headers: { location: '/s/ok' } }],
   ['400', { kind: 'no-protocol-support', status: 400 }],
   ['404', { kind: 'no-protocol-support', status: 404 }],
   ['405', { kind: 'no-protocol-support', status: 405 }],
