@@ -8,12 +8,18 @@ import type { Page } from '@playwright/test';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
 
-/** Answers with a test page from e2e/pages, or the built library from dist/; 404 otherwise. */
-export async function servePage(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = normalize(decodeURIComponent(new URL(request.url!, 'http://x').pathname));
+/** A test page from e2e/pages, or the built library from dist/, by URL path; undefined if none. */
+export async function pageFile(urlPath: string): Promise<{ body: Buffer; type: string } | undefined> {
+  const path = normalize(decodeURIComponent(urlPath));
   const file = path.startsWith('/dist/') ? join(root, path) : join(root, 'e2e/pages', path);
   const body = await readFile(file).catch(() => undefined);
-  if (body) response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+  return body && { body, type: TYPES[extname(file)] ?? 'application/octet-stream' };
+}
+
+/** Answers with a test page from e2e/pages, or the built library from dist/; 404 otherwise. */
+export async function servePage(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const found = await pageFile(new URL(request.url!, 'http://x').pathname);
+  if (found) response.writeHead(200, { 'content-type': found.type, 'cache-control': 'no-store' }).end(found.body);
   else response.writeHead(404).end('not found');
 }
 

@@ -100,7 +100,9 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
     // with a Basic challenge, nor some cross-origin redirects): every candidate stays.
     return answer.name === 'AbortError'
       ? unknown(context, 'the probe got no answer in time', [...candidates, 'timeout'])
-      : unknown(context, 'the server is unreachable over HTTP', candidates.filter((k) => k === 'network' || k === 'tls' || k === 'no-protocol-support'));
+      : // A failed fetch: no HTTP at all (refused, TLS, other bytes), or a 407, which Chromium's fetch
+        // refuses to deliver from a server that is not a proxy (measured by e2e/diagnosis-matrix).
+        unknown(context, 'the server is unreachable over HTTP', candidates.filter((k) => k === 'network' || k === 'tls' || k === 'no-protocol-support' || k === 'unauthorized'));
   }
   if (answer.type === 'opaqueredirect') {
     return new SteadySocketError('no-protocol-support', 'server answered with a redirect', {

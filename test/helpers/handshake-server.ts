@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { ErrorKind } from '../../src/errors';
 import { listenLocal } from './servers';
 
 // A server with full control of every byte of the handshake: one route per way a handshake can fail
@@ -62,6 +63,40 @@ export const ROUTES: Record<string, Reply> = {
   'rst-after-request': () => 'rst',
 };
 
+/** The true kind of each failing route (what `ws` proves in Node), and the subprotocols to offer. */
+export const TRUTH: Record<string, { kind: ErrorKind; protocols?: string[] }> = {
+  '200-html': { kind: 'no-protocol-support' },
+  '301-redirect': { kind: 'no-protocol-support' },
+  '302-redirect': { kind: 'no-protocol-support' },
+  '307-redirect': { kind: 'no-protocol-support' },
+  '400': { kind: 'no-protocol-support' },
+  '404': { kind: 'no-protocol-support' },
+  '405': { kind: 'no-protocol-support' },
+  '426': { kind: 'bad-upgrade-header' },
+  '401': { kind: 'unauthorized' },
+  '403': { kind: 'unauthorized' },
+  '407': { kind: 'unauthorized' },
+  '429': { kind: 'rate-limited' },
+  '500': { kind: 'server-error' },
+  '503': { kind: 'server-error' },
+  '101-no-upgrade': { kind: 'bad-upgrade-header' },
+  '101-no-connection': { kind: 'bad-upgrade-header' },
+  '101-upgrade-h2c': { kind: 'bad-upgrade-header' },
+  '101-accept-sample-key': { kind: 'bad-upgrade-header' },
+  '101-accept-echo-key': { kind: 'bad-upgrade-header' },
+  '101-accept-rfc-example': { kind: 'bad-upgrade-header' },
+  '101-accept-missing': { kind: 'bad-upgrade-header' },
+  'protocol-missing': { kind: 'subprotocol-mismatch', protocols: ['chat.v2'] },
+  'protocol-wrong': { kind: 'subprotocol-mismatch', protocols: ['chat.v2'] },
+  'protocol-unrequested': { kind: 'subprotocol-mismatch' },
+  'extension-unknown': { kind: 'extension-mismatch' },
+  garbage: { kind: 'no-protocol-support' },
+  'ssh-banner': { kind: 'no-protocol-support' },
+  hang: { kind: 'timeout' },
+  'fin-after-request': { kind: 'network' },
+  'rst-after-request': { kind: 'network' },
+};
+
 export interface HandshakeServer {
   port: number;
   url(route: string): string;
@@ -70,7 +105,14 @@ export interface HandshakeServer {
   close(): Promise<void>;
 }
 
-export async function startHandshakeServer(): Promise<HandshakeServer> {
+export interface HandshakeServerOptions {
+  /** Answers other paths (a test page, the library): the bytes of a 200 response body, or undefined for 404. */
+  serve?: (path: string) => Promise<{ body: Buffer; type: string } | undefined>;
+  /** Adds CORS headers to the HTTP answers of the routes, for a page of another origin. */
+  cors?: boolean;
+}
+
+export async function startHandshakeServer({ serve, cors = false }: HandshakeServerOptions = {}): Promise<HandshakeServer> {
   const sockets = new Set<Socket>();
   const hits = new Map<string, number>();
   const server: Server = createServer((socket) => {
@@ -87,8 +129,19 @@ export async function startHandshakeServer(): Promise<HandshakeServer> {
       hits.set(route, (hits.get(route) ?? 0) + 1);
       const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? '';
       const reply = ROUTES[route];
+      if (!reply && serve && !path.startsWith('/s/')) {
+        void serve(path.split('?')[0]!).then((file) =>
+          socket.end(file ? Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${file.type}\r\nContent-Length: ${file.body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n`), file.body]) : plain('404 Not Found')),
+        );
+        return;
+      }
       if (!reply) return void socket.end(plain('404 Not Found'));
-      const bytes = reply(key);
+      let bytes = reply(key);
+      const origin = /\r\norigin:\s*(\S+)/i.exec(head)?.[1];
+      if (cors && origin && typeof bytes === 'string' && bytes.startsWith('HTTP/1.1 ') && !bytes.startsWith('HTTP/1.1 101')) {
+        const allow = `Access-Control-Allow-Origin: ${origin}\r\nAccess-Control-Allow-Credentials: true\r\nAccess-Control-Expose-Headers: Retry-After, WWW-Authenticate, Location\r\nVary: Origin\r\n`;
+        bytes = bytes.replace('\r\n', '\r\n' + allow);
+      }
       if (bytes === 'hang') return;
       if (bytes === 'fin') return void socket.end();
       if (bytes === 'rst') return void socket.resetAndDestroy();
