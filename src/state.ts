@@ -3,7 +3,8 @@ export type SocketState = 'connecting' | 'open' | 'closing' | 'reconnecting' | '
 
 /**
  * Every transition the socket may take; anything else is a bug. `closed → connecting` is an explicit
- * `reconnect()` after the socket ended.
+ * `reconnect()` after the socket ended. The session takes only these by construction; the tests check
+ * every emitted change against this table.
  */
 export const TRANSITIONS: Record<SocketState, readonly SocketState[]> = {
   connecting: ['open', 'reconnecting', 'closing', 'closed'],
@@ -12,5 +13,3 @@ export const TRANSITIONS: Record<SocketState, readonly SocketState[]> = {
   reconnecting: ['connecting', 'closing', 'closed'],
   closed: ['connecting'],
 };
-
-export const canTransition = (from: SocketState, to: SocketState): boolean => TRANSITIONS[from].includes(to);

@@ -346,15 +346,7 @@ describe('SteadySocket backoff: initialDelay is the ceiling of every streak\'s f
   };
 
   it('after a failed first connect, and after the drop of a connection that lasted', async () => {
-    clock = new ManualClock();
-    FakeWebSocket.instances = [];
-    const socket = new SteadySocket('ws://test.invalid/', {
-      WebSocket: FakeWebSocket as never,
-      clock,
-      heartbeat: false,
-      diagnose: false,
-      reconnect: { initialDelay: 100, factor: 2, jitter: 'none', resetAfter: 1000 },
-    });
+    const { socket } = create({ reconnect: { initialDelay: 100, factor: 2, jitter: 'none', resetAfter: 1000 } });
     const seen = delays(socket);
     await flush();
     FakeWebSocket.last.fail();
