@@ -4,7 +4,8 @@ import type { ErrorKind } from '../../src/errors';
 import { listenLocal } from './servers';
 
 // A server with full control of every byte of the handshake: one route per way a handshake can fail
-// (the scenarios of shared/research/handshake.md). GET /s/<route>.
+// (each HTTP refusal, each broken 101, subprotocol and extension faults, non-HTTP bytes, hang, FIN,
+// RST). GET /s/<route>.
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** RFC 6455 §4.2.2: the accept value for a key. */
