@@ -1,6 +1,6 @@
 // How to launch the two browsers on these machines, shared by the Playwright config and the browser
 // benchmarks. Debian's builds where installed, Playwright's own otherwise; both kept off the network
-// (nothing may reach beyond 127.0.0.1: see shared/browsers.md).
+// (nothing may reach beyond 127.0.0.1).
 import { existsSync } from 'node:fs';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
