@@ -22,7 +22,8 @@ const ts = (conditions = []) =>
 export const INTERNAL = [
   'attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn',
   'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app', 'number', 'options',
-  'socket', 'items', 'bytes', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'hints', 'offline', 'ping',
+  'items', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'hints', 'offline', 'ping',
+  'monitor', 'session', 'tally', 'responseHeaders', 'attemptAt', 'tapping', 'payload', 'note', 'logs',
 ];
 const minify = terser({
   ecma: 2022,

@@ -3,14 +3,14 @@ import { SteadySocketError } from './errors';
 import { extensions } from './extensions';
 import { checkProtocols, type ResolvedOptions } from './options';
 import type { Transport, TransportEvents } from './runtime/types';
-import { normalizeUrl } from './url';
+import { maskProtocols, normalizeUrl } from './url';
 
 /** A URL, or a function called before every attempt that returns one. */
 export type UrlSource = string | (() => string | Promise<string>);
 
 /** Where an attempt reports how it ended: exactly one call, unless it was cancelled first. */
 export interface AttemptOwner {
-  attemptOpened(attempt: Attempt, transport: Transport, protocol: string): void;
+  attemptOpened(attempt: Attempt, transport: Transport, protocol: string, headers?: Record<string, string>): void;
   attemptFailed(attempt: Attempt, error: SteadySocketError): void;
 }
 
@@ -83,14 +83,14 @@ export class Attempt implements TransportEvents {
     this.#transport = undefined;
   }
 
-  open(protocol: string): void {
+  open(protocol: string, headers?: Record<string, string>): void {
     const owner = this.#owner;
     const transport = this.#transport;
     if (!owner || !transport) return;
     // Firefox opens even when the server ignored every offered subprotocol (protocol === '').
     if (this.offered.length && !this.offered.includes(protocol)) {
       return this.#fail(
-        new SteadySocketError('subprotocol-mismatch', `server chose no subprotocol of ${this.offered.join(', ')}`, {
+        new SteadySocketError('subprotocol-mismatch', `server chose no subprotocol of ${maskProtocols(this.offered).join(', ')}`, {
           attempt: this.number,
           header: 'sec-websocket-protocol',
         }),
@@ -99,7 +99,7 @@ export class Attempt implements TransportEvents {
     // The transport now belongs to the connection the owner makes of it.
     this.#transport = undefined;
     this.cancel();
-    owner.attemptOpened(this, transport, protocol);
+    owner.attemptOpened(this, transport, protocol, headers);
   }
 
   error(error: SteadySocketError): void {

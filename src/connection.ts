@@ -5,6 +5,7 @@ import type { HeartbeatOptions, ResolvedOptions } from './options';
 import { checkData, type SendData } from './queue';
 import type { MessageEmitter, Transport, TransportEvents } from './runtime/types';
 import type { MessageData } from './options';
+import type { Monitor } from './monitor';
 
 /** Where an open connection reports. `connectionClosed` comes once, unless the owner dropped it first. */
 export interface ConnectionOwner {
@@ -32,6 +33,8 @@ export class Connection extends Heartbeat implements TransportEvents {
     /** The heartbeat options when heartbeats are application messages. */
     private readonly app: HeartbeatOptions | undefined,
     owner: ConnectionOwner,
+    /** Where messages and pings are counted. */
+    private readonly monitor?: Monitor,
   ) {
     super(options.clock);
     const { heartbeat } = options;
@@ -58,12 +61,18 @@ export class Connection extends Heartbeat implements TransportEvents {
   }
 
   /** The hot path of every incoming message: one check, then the listeners. */
-  message(data: MessageData): void {
-    const app = this.app;
+  message(data: MessageData, bytes: number): void {
+    const { app, monitor } = this;
     if (app) {
       // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
       if (!app.isPong) this.answered();
       else if (app.isPong(data)) return this.answered();
+    }
+    if (monitor) {
+      const { tally } = monitor;
+      tally.messagesIn++;
+      tally.bytesIn += bytes;
+      if (monitor.tapping) monitor.payload('receive', data, bytes);
     }
     deliver(this.socket, data);
   }
@@ -87,6 +96,7 @@ export class Connection extends Heartbeat implements TransportEvents {
     const { transport, app } = this;
     // The peer's close frame arrived: its close is on the way, and nothing more goes out.
     if (!transport.ready) return;
+    if (this.monitor) this.monitor.tally.heartbeats.sent++;
     if (!app) return transport.ping!();
     let data: SendData;
     try {

@@ -18,5 +18,6 @@ export type {
   WebSocketLike,
 } from './options';
 export type { SendData } from './queue';
+export type { SocketStats, RttStats, LogRecord, LogLevel, LogEvent, Logger } from './monitor';
 export type { Jitter } from './backoff';
 export type { Clock } from './clock';

@@ -1,10 +1,13 @@
-// steadysocket: the client with everything: the lean core, plus a hint on every error and, where
-// the runtime hides why a handshake failed (browsers), the probes that find out.
+// steadysocket: the client with everything: the lean core, plus a hint on every error, the monitor
+// (log records, stats(), diagnostics channels) and, where the runtime hides why a handshake failed
+// (browsers), the probes that find out.
 import { diagnose } from './diagnose';
 import { extensions } from './extensions';
 import { HINTS } from './hints';
+import { Monitor } from './monitor';
 
 extensions.hints = HINTS;
 extensions.diagnose = diagnose;
+extensions.Monitor = Monitor;
 
 export * from './core';

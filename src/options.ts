@@ -4,6 +4,7 @@ import { SteadySocketError } from './errors';
 import type { Jitter } from './backoff';
 import { checkData, type SendData } from './queue';
 import type { ReconnectInfo, ReconnectPolicy } from './policy';
+import type { Logger, LogLevel } from './monitor';
 
 export type { ReconnectInfo };
 
@@ -95,6 +96,16 @@ export interface SteadySocketOptions {
   nodeOptions?: NodeOptions;
   /** Timers to use: for tests that drive time by hand. Default: the global timers. */
   clock?: Clock;
+  /**
+   * Where log records go. Default: nowhere. `true`: the console. An object with `debug`, `info`,
+   * `warn` and `error` methods (console, winston, ...) gets `(message, fields)`; a function gets
+   * each record whole.
+   */
+  logger?: boolean | Logger;
+  /** The least level logged. Default 'warn'. */
+  logLevel?: LogLevel | 'silent';
+  /** Log every message sent and received with its payload (its first 200 characters), at level 'debug'. Default false. */
+  logPayloads?: boolean;
 }
 
 /** The options after defaults, validated. */
@@ -109,6 +120,9 @@ export interface ResolvedOptions {
   WebSocket?: WebSocketConstructor;
   nodeOptions: NodeOptions;
   clock: Clock;
+  logger?: boolean | Logger;
+  logLevel: LogLevel | 'silent';
+  logPayloads: boolean;
 }
 
 // One schema for every option: its default and its rule. The known keys, the shared defaults and the
@@ -159,15 +173,19 @@ const TOP: Schema = {
   // ws copies its options, so every socket may pass the same frozen default.
   nodeOptions: [undefined, OBJECT],
   clock: [systemClock, CLOCK],
+  // Checked by the monitor, which `steadysocket/core` leaves out (its bytes with it).
+  logger: [undefined, ANY],
+  logLevel: ['warn', ANY],
+  logPayloads: [false, ANY],
 };
 const NODE: NodeOptions = Object.freeze({ maxPayload: 16 << 20 });
 
-const fail = (field: string, why: string): never => {
+export const fail = (field: string, why: string): never => {
   throw new SteadySocketError('invalid-options', `options.${field} ${why}`);
 };
 
 /** Every key known, every rule kept; returns the value with the defaults filled in. */
-function apply(value: object, schema: Schema, prefix: string): Record<string, unknown> {
+export function apply(value: object, schema: Schema, prefix: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in value) if (!Object.hasOwn(schema, key)) fail(prefix + key, 'is not a known option');
   for (const key in schema) {

@@ -4,6 +4,8 @@ import { Attempt, type AttemptOwner, type UrlSource } from './attempt';
 import { Connection, type ConnectionOwner } from './connection';
 import { SteadySocketError } from './errors';
 import type { SteadySocketEvents } from './events';
+import { extensions } from './extensions';
+import type { Announcement, Monitor, SocketStats, Watched } from './monitor';
 import type { HeartbeatOptions, ResolvedOptions } from './options';
 import { decide, type Decision } from './policy';
 import { byteSize, checkData, SendQueue, type SendData } from './queue';
@@ -12,8 +14,13 @@ import type { SocketState } from './state';
 import { normalizeUrl, redactUrl } from './url';
 
 type Emitter = EventEmitter<SteadySocketEvents>;
-/** An event waiting to be emitted: its name and arguments. */
-type Announcement = { [K in keyof SteadySocketEvents]: [K, ...Parameters<SteadySocketEvents[K]>] }[keyof SteadySocketEvents];
+
+let ids = 0;
+
+/** What `steadysocket/core` leaves out, asked for anyway: a clear error rather than silence. */
+const fail = (what: string): never => {
+  throw new SteadySocketError('invalid-options', `${what} needs 'steadysocket', not 'steadysocket/core'`);
+};
 
 // How long a graceful close may wait for the peer's close frame before the socket is torn down.
 const CLOSE_TIMEOUT = 2000;
@@ -30,7 +37,7 @@ const RESTARTS = 100;
  * may call anything. Events a listener causes are queued behind the ones being emitted, so every
  * listener sees every event in the order the changes happened.
  */
-export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents {
+export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents, Watched {
   state: SocketState = 'connecting';
   /** The attempt number within the failure streak. */
   #count = 0;
@@ -55,6 +62,10 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   /** Attempts started while emitting, this turn. */
   #restarts = 0;
   readonly #app?: HeartbeatOptions;
+  /** Counters, log records and diagnostics channels. */
+  readonly monitor?: Monitor;
+  /** A short id for log records and diagnostics channels. */
+  readonly id = 's' + ++ids;
 
   constructor(
     private readonly socket: Emitter,
@@ -62,6 +73,9 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     private readonly options: ResolvedOptions,
   ) {
     if (typeof source !== 'function') this.#url = normalizeUrl(source);
+    const Monitor = extensions.Monitor;
+    if (Monitor) this.monitor = new Monitor(this, socket, options);
+    else if (options.logger) fail('options.logger');
     const { heartbeat } = options;
     if (heartbeat && heartbeat.message !== undefined) this.#app = heartbeat;
     // On the next microtask, so listeners attached right after the constructor see the first
@@ -85,16 +99,43 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     return this.#lasted() ? 0 : this.#count;
   }
 
+  /** The error that ended the socket, while it is closing or closed. */
+  get ending(): SteadySocketError | undefined {
+    return this.#ending;
+  }
+
+  stats(): SocketStats {
+    const queue = this.#queue;
+    return (this.monitor ?? fail('stats()')).stats({ messages: queue?.length ?? 0, bytes: queue?.bytes ?? 0 }, this.bufferedAmount);
+  }
+
   send(data: SendData): void {
     checkData(data);
     const connection = this.#connection;
-    if (connection && this.state === 'open' && connection.transport.ready) return connection.transport.send(data);
+    if (connection && this.state === 'open' && connection.transport.ready) return this.#sent(connection, data);
     // Not open, or the peer's close frame already arrived (a send now would vanish): queue it.
     const { buffer } = this.options;
     if (this.state === 'closed' || this.state === 'closing' || !buffer) {
       throw new SteadySocketError('not-open', `cannot send while ${connection ? 'the connection closes' : this.state}`);
     }
-    (this.#queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes)).push(data);
+    const queue = (this.#queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes));
+    try {
+      queue.push(data);
+    } catch (error) {
+      this.monitor?.log('warn', 'queue-full', { messages: queue.length, bytes: queue.bytes });
+      throw error;
+    }
+  }
+
+  /** Sends on the open connection, counted. */
+  #sent(connection: Connection, data: SendData): void {
+    const monitor = this.monitor;
+    const bytes = connection.transport.send(data);
+    if (!monitor) return;
+    const { tally } = monitor;
+    tally.messagesOut++;
+    tally.bytesOut += bytes;
+    if (monitor.tapping) monitor.payload('send', data, bytes);
   }
 
   connected(): Promise<void> {
@@ -141,13 +182,14 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     this.#connect(entries);
   }
 
-  attemptOpened(attempt: Attempt, transport: Transport, protocol: string): void {
+  attemptOpened(attempt: Attempt, transport: Transport, protocol: string, headers?: Record<string, string>): void {
     this.#attempt = undefined;
     this.#url = attempt.url;
-    const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this));
+    const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this, this.monitor));
+    if (this.monitor) this.monitor.responseHeaders = headers;
     const entries = [this.#move('open')];
     // Queued messages go first, before anything a listener sends.
-    this.#queue?.flush((data) => connection.transport.send(data));
+    this.#queue?.flush((data) => this.#sent(connection, data));
     this.#settleWaiters();
     entries.push(['open', { attempt: attempt.number, protocol }]);
     this.#announce(entries);
@@ -231,8 +273,9 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   // The environment (browsers). The network came back, or a hidden tab (whose timers were throttled)
   // is visible again: a waiting reconnect starts now, unless the server asked for a later time; an
   // open connection is checked with a heartbeat at once.
-  wake(): void {
+  wake(why: 'online' | 'visible'): void {
     const { clock } = this.options;
+    this.monitor?.log('info', why);
     if (this.state === 'reconnecting' && clock.now() >= this.#notBefore) {
       clock.clearTimeout(this.#retry);
       this.#waited();
@@ -240,6 +283,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   }
 
   offline(): void {
+    this.monitor?.log('info', 'offline');
     this.#connection?.check();
   }
 
@@ -289,6 +333,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
    * socket is consistent already, since every change was committed before.
    */
   #announce(entries: Announcement[]): void {
+    const monitor = this.monitor;
+    if (monitor) for (const entry of entries) monitor.note(entry);
     if (this.#pending) {
       this.#pending.push(...entries);
       return;

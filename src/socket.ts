@@ -5,6 +5,7 @@ import { resolveOptions, type SteadySocketOptions } from './options';
 import type { SendData } from './queue';
 import { Session } from './session';
 import type { SocketState } from './state';
+import type { SocketStats } from './monitor';
 
 /**
  * A WebSocket that reconnects, keeps itself alive, buffers while offline and says why it failed.
@@ -31,6 +32,11 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     this.#session = new Session(this, url, resolveOptions(options));
   }
 
+  /** A short id, unique in this page or process: the `socket` of its log records (`s1`, `s2`, ...). */
+  get id(): string {
+    return this.#session.id;
+  }
+
   /** 'connecting' | 'open' | 'closing' | 'reconnecting' | 'closed'. */
   get state(): SocketState {
     return this.#session.state;
@@ -54,6 +60,11 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   /** The current attempt within this failure streak; 1 is the first, 0 once a connection has lasted. */
   get attempt(): number {
     return this.#session.attempt;
+  }
+
+  /** A snapshot of counters and timings, cheap enough to call on every frame (README, "Monitoring"). */
+  stats(): SocketStats {
+    return this.#session.stats();
   }
 
   /**

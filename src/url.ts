@@ -36,3 +36,15 @@ export function normalizeUrl(input: unknown): string {
   url.protocol = scheme;
   return url.href;
 }
+
+// Subprotocols often carry credentials: `['access_token', '<jwt>']`, or a token inside the name
+// (`base64url.bearer.authorization.k8s.io.<token>`). A value after a credential-like name, one that
+// has such a name inside, or a long one is shown as `***`.
+const CREDENTIAL = /token|auth|bearer|key|secret|jwt|pass/i;
+
+/** Subprotocols as they may be shown in messages and logs. */
+export function maskProtocols(protocols: string[]): string[] {
+  return protocols.map((name, index) =>
+    name.length > 24 || CREDENTIAL.test(protocols[index - 1] ?? '') || (CREDENTIAL.test(name) && /[^a-z_-]/i.test(name)) ? '***' : name,
+  );
+}

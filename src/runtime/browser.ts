@@ -1,6 +1,6 @@
 import { domTransport, type DomSocket } from './dom';
 import type { MessageData } from '../options';
-import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
+import type { EnvironmentEvents, MessageEmitter, Runtime, Transport, TransportEvents, TransportOptions } from './types';
 
 /**
  * Browsers: the native WebSocket, which hides why a handshake failed (the diagnosis add-on probes).
@@ -19,10 +19,10 @@ const nothing = (): void => {};
  */
 export function watchEnvironment(events: EnvironmentEvents): () => void {
   if (typeof addEventListener !== 'function' || typeof document === 'undefined') return nothing;
-  const online = (): void => events.wake();
+  const online = (): void => events.wake('online');
   const offline = (): void => events.offline();
   const visible = (): void => {
-    if (document.visibilityState === 'visible') events.wake();
+    if (document.visibilityState === 'visible') events.wake('visible');
   };
   addEventListener('online', online);
   addEventListener('offline', offline);
@@ -40,3 +40,6 @@ export function deliver(socket: MessageEmitter, data: MessageData): void {
 }
 
 export const isOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
+
+/** Diagnostics channels are Node's: a page has none. */
+export const publish: Runtime['publish'] = () => {};

@@ -55,13 +55,16 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
     opened = true;
     events.open(raw.protocol);
   };
-  raw.onmessage = (event) => events.message(event.data);
+  raw.onmessage = ({ data }) => events.message(data, measure(data));
   raw.onerror = () => {
     if (!opened) pending ??= setTimeout(failed, 0);
   };
   raw.onclose = (event) => (opened ? events.close(event.code, event.reason, event.wasClean) : failed(event.code));
   return {
-    send: (data) => raw.send(data),
+    send(data) {
+      raw.send(data);
+      return measure(data);
+    },
     close: (code, reason) => raw.close(code, reason),
     destroy(code, reason) {
       clearTimeout(pending);
@@ -85,4 +88,13 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
       return raw.protocol;
     },
   };
+}
+
+/**
+ * A message's size as counted in stats: bytes for binary; for text, its length in UTF-16 code units,
+ * which is its UTF-8 size for ASCII. Counting UTF-8 exactly would walk every message; the Node
+ * transport gets exact counts for free.
+ */
+export function measure(data: SendData | MessageData): number {
+  return typeof data === 'string' ? data.length : ((data as ArrayBuffer).byteLength ?? (data as Blob).size);
 }

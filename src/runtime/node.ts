@@ -1,12 +1,15 @@
+import { channel, type Channel } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import EventEmitter from 'eventemitter3';
 import WebSocket from 'isomorphic-ws';
 import { classifyNodeError, responseError, safeHeaders } from '../classify';
 import { SteadySocketError } from '../errors';
+import { maskProtocols } from '../url';
 import type { SendData } from '../queue';
 import type { MessageData } from '../options';
+import type { Announcement, Monitor } from '../monitor';
 import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
-import { domTransport, type DomSocket } from './dom';
+import { domTransport, measure, type DomSocket } from './dom';
 
 type WsSocket = WebSocket & DomSocket;
 
@@ -48,18 +51,20 @@ function onUnexpectedResponse(this: WebSocket, _request: ClientRequest, response
 
 function onOpen(this: WebSocket): void {
   const transport = transportOf(this);
+  const headers = transport.upgradeHeaders;
   transport.opened = true;
   // What only the handshake needed goes, so an open connection holds no more than it must: removing
   // every listener also gives ws a fresh, small listener table.
   transport.upgradeHeaders = undefined;
   this.removeAllListeners();
   listen(this as Raw, transport.isWs, OPEN);
-  transport.events.open(this.protocol);
+  transport.events.open(this.protocol, headers && safeHeaders(headers));
 }
 
 // Text arrives as a Buffer (isBinary false); binary already in the requested binaryType.
+// Text's size is its UTF-8 size on the wire, known before decoding.
 function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Blob, isBinary: boolean): void {
-  transportOf(this).events.message(isBinary ? (data as ArrayBuffer | Blob) : (data as Buffer).toString());
+  transportOf(this).events.message(isBinary ? (data as ArrayBuffer | Blob) : (data as Buffer).toString(), isBinary ? measure(data) : (data as Buffer).length);
 }
 
 function onPong(this: WebSocket): void {
@@ -122,7 +127,7 @@ class WsTransport implements Transport {
    * one each; a lone message waits no longer than the current tick; order is the socket's own. A long
    * burst is let out every 64 KiB, so the peer starts reading while the rest is produced.
    */
-  send(data: SendData): void {
+  send(data: SendData): number {
     const tcp = this.tcp;
     if (tcp) {
       if (!this.#corked) {
@@ -137,8 +142,14 @@ class WsTransport implements Transport {
     // ws frames a string as two chunks (header, payload) but a Buffer as one: half the entries for
     // the corked socket to gather. Buffer.from is the UTF-8 encoding ws would do itself. Only ws
     // (and its subclasses) is known to honour `binary: false`; a look-alike gets the string.
-    if (typeof data === 'string' && this.isWs) this.raw.send(Buffer.from(data), TEXT);
-    else this.raw.send(data);
+    if (typeof data === 'string') {
+      if (!this.isWs) return this.raw.send(data), Buffer.byteLength(data);
+      const buffer = Buffer.from(data);
+      this.raw.send(buffer, TEXT);
+      return buffer.length;
+    }
+    this.raw.send(data);
+    return measure(data);
   }
 
   close(code: number, reason?: string): void {
@@ -208,3 +219,25 @@ export function watchEnvironment(_listener: EnvironmentEvents): () => void {
 }
 
 export const isOnline = (): boolean => true;
+
+// Held here: Node keeps a channel only as long as something references it.
+const CHANNELS: Record<string, Channel> = {};
+for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'heartbeat']) CHANNELS[name] = channel('steadysocket:' + name);
+
+/**
+ * Publishes an announcement on `steadysocket:<event>` (README, "Monitoring"). Nothing is built for a
+ * channel nobody watches. `duration`: ms since the attempt started.
+ */
+export function publish(monitor: Monitor, [event, detail]: Announcement, duration: number): void {
+  const found = CHANNELS[event];
+  if (!found?.hasSubscribers) return;
+  const base = { socket: monitor.socket, id: monitor.session.id, url: monitor.session.url };
+  let message: object;
+  // A subprotocol may carry a token (`access_token, <jwt>`): shown masked, as in the log records.
+  if (event === 'open') message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: 101, headers: monitor.responseHeaders, duration };
+  else if (event === 'error') {
+    const { kind, status, headers } = detail;
+    message = { ...base, error: detail, kind, status, headers, duration: monitor.tally.connectedAt ? undefined : duration };
+  } else message = { ...base, ...(detail as object) };
+  found.publish(message);
+}

@@ -1,14 +1,17 @@
 import type { SteadySocketError } from '../errors';
 import type { MessageData, NodeOptions, WebSocketConstructor } from '../options';
 import type { SendData } from '../queue';
+import type { Announcement, Monitor } from '../monitor';
 
 /**
  * What one underlying WebSocket reports. The attempt listens during the handshake, the connection
  * after open (`Transport.listen` hands it over), so each event has one receiver that knows its phase.
  */
 export interface TransportEvents {
-  open(protocol: string): void;
-  message(data: MessageData): void;
+  /** `headers`: the safe subset of the 101's headers, where the runtime shows them (Node). */
+  open(protocol: string, headers?: Record<string, string>): void;
+  /** `bytes`: the payload's size (README, "Monitoring", says how text is counted). */
+  message(data: MessageData, bytes: number): void;
   /** A protocol pong frame arrived (Node). */
   pong(): void;
   /** Before open: the attempt failed. After open: comes just before `close`. */
@@ -30,7 +33,8 @@ export interface TransportOptions {
 export interface Transport {
   /** Whether a frame handed to send() now goes out: open, and no close frame seen or sent. */
   readonly ready: boolean;
-  send(data: SendData): void;
+  /** Returns the bytes it counts as sent. */
+  send(data: SendData): number;
   /** Graceful close: a close frame, then `close` arrives. */
   close(code: number, reason?: string): void;
   /**
@@ -49,7 +53,7 @@ export interface Transport {
 /** Network and page signals; browsers only, a no-op elsewhere. */
 export interface EnvironmentEvents {
   /** The network came back, or a hidden tab (whose timers were throttled) is visible again. */
-  wake(): void;
+  wake(why: 'online' | 'visible'): void;
   offline(): void;
 }
 
@@ -64,4 +68,6 @@ export interface Runtime {
   watchEnvironment(events: EnvironmentEvents): () => void;
   deliver(socket: MessageEmitter, data: MessageData): void;
   isOnline(): boolean;
+  /** Tells the diagnostics channels (Node) of an announcement; `duration`: ms since the attempt began. */
+  publish(monitor: Monitor, entry: Announcement, duration: number): void;
 }
