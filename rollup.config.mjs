@@ -35,7 +35,7 @@ const minify = terser({
 
 const node = (input, name) => ({
   input,
-  external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/],
+  external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/, /^@opentelemetry\//],
   // Only `#runtime` is resolved (to the Node runtime, bundled); packages stay imports.
   plugins: [resolve({ resolveOnly: [/^#/], extensions: ['.ts'] }), ts()],
   output: [
@@ -67,8 +67,10 @@ const types = (input, name) => ({
 export default [
   node('src/index.ts', 'steadysocket'),
   node('src/core.ts', 'core'),
+  node('src/otel.ts', 'otel'),
   browser('src/index.ts', 'steadysocket', true),
   browser('src/core.ts', 'core', false),
   types('src/index.ts', 'steadysocket'),
   types('src/core.ts', 'core'),
+  types('src/otel.ts', 'otel'),
 ];

@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SteadySocket } from 'steadysocket';
+import { instrument } from '../../src/otel';
+import { startServer, type EchoServer } from '../helpers/servers';
+import { startHandshakeServer, type HandshakeServer } from '../helpers/handshake-server';
+import { next, until } from '../helpers/wait';
+
+// steadysocket/otel with the real OpenTelemetry SDK: a MeterProvider whose reader exports to memory,
+// a tracer provider with an in-memory span exporter, and real sockets to servers on 127.0.0.1.
+let echo: EchoServer;
+let handshakes: HandshakeServer;
+beforeAll(async () => {
+  echo = await startServer();
+  handshakes = await startHandshakeServer();
+});
+afterAll(async () => {
+  await echo.close();
+  await handshakes.close();
+});
+
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function telemetry() {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const spans = new InMemorySpanExporter();
+  const tracing = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  cleanup.push(() => provider.shutdown(), () => tracing.shutdown());
+  return {
+    meter: provider.getMeter('test'),
+    tracer: tracing.getTracer('test'),
+    spans,
+    /** Collects now and returns the metrics by name. */
+    async metrics(): Promise<Map<string, MetricData>> {
+      exporter.reset();
+      await reader.forceFlush();
+      const found = new Map<string, MetricData>();
+      for (const resource of exporter.getMetrics()) for (const scope of resource.scopeMetrics) for (const metric of scope.metrics) found.set(metric.descriptor.name, metric);
+      return found;
+    },
+  };
+}
+
+const points = (metric: MetricData | undefined) => (metric?.dataPoints ?? []) as { attributes: Record<string, unknown>; value: any }[];
+const sum = (metric: MetricData | undefined, attributes: Record<string, unknown> = {}): number =>
+  points(metric)
+    .filter((point) => Object.entries(attributes).every(([key, value]) => point.attributes[key] === value))
+    .reduce((total, point) => total + (typeof point.value === 'number' ? point.value : point.value.count), 0);
+
+it('records connections, attempts, reconnects, round trips, messages and bytes with the SDK', async () => {
+  const { meter, tracer, spans, metrics } = telemetry();
+  const socket = new SteadySocket(echo.url + '/?token=hidden', { heartbeat: { interval: 20, timeout: 1000 }, reconnect: { initialDelay: 10 } });
+  cleanup.push(() => socket.close());
+  const stop = instrument(socket, { meter, tracer, attributes: { 'app.name': 'chat' } });
+  await socket.connected();
+  const mine = echo.clients.at(-1)!;
+  const other = new SteadySocket(echo.url);
+  cleanup.push(() => other.close());
+  const stopOther = instrument(other, { meter });
+  await other.connected();
+  const got: unknown[] = [];
+  socket.on('message', (data) => got.push(data));
+  socket.send('héllo');
+  other.send('abc');
+  await until(() => got.length === 1);
+  await next(socket, 'heartbeat');
+  mine.terminate();
+  await next(socket, 'open');
+
+  let found = await metrics();
+  const server = { 'server.address': '127.0.0.1', 'server.port': echo.port, 'url.scheme': 'ws' };
+  expect(points(found.get('steadysocket.connections')).map((point) => point.value).reduce((a, b) => a + b, 0)).toBe(2);
+  expect(sum(found.get('steadysocket.connect.duration'), { ...server, 'app.name': 'chat' })).toBe(2);
+  expect(sum(found.get('steadysocket.connection.duration'), { 'steadysocket.close.code': 1006 })).toBe(1);
+  expect(sum(found.get('steadysocket.reconnects'), server)).toBe(1);
+  expect(sum(found.get('steadysocket.heartbeat.rtt'))).toBeGreaterThanOrEqual(1);
+  expect(found.get('steadysocket.heartbeat.rtt')!.descriptor.unit).toBe('s');
+  // Both sockets' messages add up; the shared attributes keep the series few.
+  expect(sum(found.get('steadysocket.messages'), { 'network.io.direction': 'transmit' })).toBe(2);
+  expect(sum(found.get('steadysocket.io'), { 'network.io.direction': 'transmit', 'app.name': 'chat' })).toBe(6);
+  expect(sum(found.get('steadysocket.io'), { 'network.io.direction': 'receive' })).toBe(9);
+
+  // Stopped or closed, a socket's counts stay: the counters never go down.
+  stopOther();
+  await other.close();
+  stop();
+  socket.send('after stop');
+  found = await metrics();
+  expect(sum(found.get('steadysocket.messages'), { 'network.io.direction': 'transmit' })).toBe(2);
+  expect(sum(found.get('steadysocket.io'), { 'network.io.direction': 'transmit' })).toBe(9);
+  expect(points(found.get('steadysocket.connections')).map((point) => point.value).reduce((a, b) => a + b, 0)).toBe(0);
+
+  const finished = spans.getFinishedSpans();
+  expect(finished.map((span) => span.name)).toEqual(['WebSocket connect', 'WebSocket connect']);
+  expect(finished[0]!.kind).toBe(2);
+  expect(finished[0]!.attributes).toMatchObject({ ...server, 'url.full': echo.url + '/?token=***', 'network.protocol.name': 'websocket' });
+});
+
+it('marks a failed attempt with error.type on the metric and the span', async () => {
+  const { meter, tracer, spans, metrics } = telemetry();
+  const socket = new SteadySocket(handshakes.url('401'), { reconnect: false });
+  socket.on('error', () => {});
+  cleanup.push(() => socket.close());
+  instrument(socket, { meter, tracer });
+  await until(() => socket.state === 'closed');
+  const found = await metrics();
+  expect(sum(found.get('steadysocket.connect.duration'), { 'error.type': 'unauthorized' })).toBe(1);
+  expect(sum(found.get('steadysocket.errors'), { 'error.type': 'unauthorized' })).toBe(1);
+  const [span] = spans.getFinishedSpans();
+  expect(span!.status).toMatchObject({ code: 2 });
+  expect(span!.attributes['error.type']).toBe('unauthorized');
+});
+
+it('refuses what is not a meter or a socket, with a clear error', () => {
+  const { meter } = telemetry();
+  const socket = new SteadySocket(echo.url);
+  cleanup.push(() => socket.close());
+  expect(() => instrument(socket, {} as never)).toThrow(/needs an OpenTelemetry Meter/);
+  expect(() => instrument({} as never, { meter })).toThrow(/needs a SteadySocket/);
+});
