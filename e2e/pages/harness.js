@@ -1,6 +1,7 @@
 // Runs in the page: makes a SteadySocket from the loaded library and records everything it emits,
 // so tests read one plain log. Functions cannot cross page.evaluate: `pong` names the pong text.
 window.events = [];
+window.records = [];
 window.make = function (url, options) {
   options = options || {};
   if (options.heartbeat && options.heartbeat.pong) {
@@ -8,6 +9,8 @@ window.make = function (url, options) {
     delete options.heartbeat.pong;
     options.heartbeat.isPong = function (data) { return data === pong; };
   }
+  // logger: 'records' keeps every log record in window.records (a function cannot cross evaluate).
+  if (options.logger === 'records') options.logger = function (record) { window.records.push(record); };
   var socket = new window.steadysocket.SteadySocket(url, options);
   window.socket = socket;
   var log = function (entry) { entry.t = performance.now(); window.events.push(entry); };
