@@ -91,8 +91,13 @@ for (const loader of LOADERS) {
       expect(errors[0]!.message).toMatch(/^error kind=/);
       expect(JSON.stringify(logged)).not.toContain('secret2');
       // `online` may start the waiting attempt at once (and fail again): the counts follow the records.
+      // Read together, so no failure lands between the two.
+      const [all, failures] = await page.evaluate(() => {
+        const w = window as unknown as { records: Record[]; socket: { stats(): { failures: object } } };
+        return [w.records.slice(), w.socket.stats().failures] as const;
+      });
       const kind = errors[0]!.kind as string;
-      expect((await stats(page)).failures[kind]).toBe(errors.filter((record) => record.kind === kind).length);
+      expect((failures as { [kind: string]: number })[kind]).toBe(all.filter((record) => record.event === 'error' && record.kind === kind).length);
     });
 
     test('says once on the console that a socket gave up when nobody listens for errors', async ({ page }) => {
