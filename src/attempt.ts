@@ -3,7 +3,7 @@ import { SteadySocketError } from './errors';
 import { extensions } from './extensions';
 import { checkProtocols, type ResolvedOptions } from './options';
 import type { Transport, TransportEvents } from './runtime/types';
-import { maskProtocols, normalizeUrl } from './url';
+import { normalizeUrl } from './url';
 
 /** A URL, or a function called before every attempt that returns one. */
 export type UrlSource = string | (() => string | Promise<string>);
@@ -87,10 +87,11 @@ export class Attempt implements TransportEvents {
     const owner = this.#owner;
     const transport = this.#transport;
     if (!owner || !transport) return;
-    // Firefox opens even when the server ignored every offered subprotocol (protocol === '').
+    // Firefox opens even when the server ignored every offered subprotocol (protocol === ''). The
+    // message names none: subprotocols often carry tokens (`access_token, <jwt>`).
     if (this.offered.length && !this.offered.includes(protocol)) {
       return this.#fail(
-        new SteadySocketError('subprotocol-mismatch', `server chose no subprotocol of ${maskProtocols(this.offered).join(', ')}`, {
+        new SteadySocketError('subprotocol-mismatch', 'server chose none of the offered subprotocols', {
           attempt: this.number,
           header: 'sec-websocket-protocol',
         }),

@@ -1,7 +1,6 @@
 import { responseError, type RawHeaders } from './classify';
 import { SteadySocketError, type ErrorKind } from './errors';
 import { HANDSHAKE_KINDS } from './runtime/dom';
-import { maskProtocols } from './url';
 
 export interface DiagnoseContext {
   url: string;
@@ -64,7 +63,7 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
         }),
     );
     if (opened) {
-      return new SteadySocketError('subprotocol-mismatch', `server accepts no subprotocol of ${maskProtocols(protocols).join(', ')}`, {
+      return new SteadySocketError('subprotocol-mismatch', 'server accepts none of the offered subprotocols', {
         attempt: context.attempt,
         header: 'sec-websocket-protocol',
       });

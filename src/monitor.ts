@@ -262,6 +262,7 @@ export class Monitor {
         break;
       }
       case 'error': {
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars -- left out: header values may be secrets
         const { kind, status, headers, name, ...safe } = detail;
         tally.failures[kind] = (tally.failures[kind] ?? 0) + 1;
         tally.lastError = { kind, status, at };

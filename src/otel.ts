@@ -3,6 +3,7 @@
 // tracer, so this module never loads the API itself, and the core never loads this module.
 import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, Observable, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
 import type { SocketStats } from './monitor';
+import type EventEmitter from 'eventemitter3';
 import type { SteadySocketEvents } from './events';
 import type { SocketState } from './state';
 
@@ -10,13 +11,11 @@ import type { SocketState } from './state';
  * What `instrument` uses of a SteadySocket: structural, so the published types of this entry and of
  * `steadysocket` need not be the same declaration.
  */
-export interface Instrumentable {
+export interface Instrumentable extends Pick<EventEmitter<SteadySocketEvents>, 'on' | 'off'> {
   readonly url: string;
   readonly state: SocketState;
   readonly attempt: number;
   stats(): SocketStats;
-  on<E extends keyof SteadySocketEvents>(event: E, listener: SteadySocketEvents[E]): unknown;
-  off<E extends keyof SteadySocketEvents>(event: E, listener: SteadySocketEvents[E]): unknown;
 }
 
 export interface InstrumentOptions {

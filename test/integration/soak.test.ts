@@ -59,10 +59,21 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
     next: 0,
     queued: [] as number[],
     errors: 0,
+    // What the events said, to check stats() against.
+    seen: { opens: 0, reconnects: 0, messages: 0, last: '' as unknown, failures: {} as Record<string, number>, closes: {} as Record<number, number> },
   }));
   const unexpected: string[] = [];
   for (const client of clients) {
+    const { seen } = client;
+    client.socket.on('open', () => seen.opens++);
+    client.socket.on('reconnecting', () => seen.reconnects++);
+    client.socket.on('message', (data) => {
+      seen.messages++;
+      seen.last = data;
+    });
+    client.socket.on('close', ({ code }) => (seen.closes[code] = (seen.closes[code] ?? 0) + 1));
     client.socket.on('error', (error) => {
+      seen.failures[error.kind] = (seen.failures[error.kind] ?? 0) + 1;
       client.errors++;
       if (!['network', 'timeout', 'heartbeat-timeout', 'max-attempts'].includes(error.kind) || !error.retryable) unexpected.push(`${client.id}: ${String(error)}`);
     });
@@ -120,6 +131,16 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
       inFlight++;
     }
     queuedTotal += client.queued.length;
+  }
+  // stats() agrees with the events: every counter, for every client, after all those faults.
+  // Messages lost in flight get no echo; the final marker's echo comes after every other one.
+  await until(() => clients.every((c) => c.seen.last === `${c.id}:-1`), 30000, `the final marker's echo ${why}`);
+  for (const { socket, seen, next, id } of clients) {
+    const stats = socket.stats();
+    expect(
+      { connects: stats.connects, reconnects: stats.reconnects, failures: stats.failures, closes: stats.closes, messagesIn: stats.messagesIn, messagesOut: stats.messagesOut },
+      `client ${id} stats ${why}`,
+    ).toEqual({ connects: seen.opens, reconnects: seen.reconnects, failures: seen.failures, closes: seen.closes, messagesIn: seen.messages, messagesOut: next + 1 });
   }
   console.log(`soak: ${queuedTotal} messages were queued while down; ${queuedTotal - inFlight} arrived exactly once and in order, ${inFlight} died in flight with their connection`);
   expect(queuedTotal).toBeGreaterThan(0);
