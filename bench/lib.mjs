@@ -31,6 +31,8 @@ export function startServer(port = 0, onLine = () => {}, script = './server.mjs'
  * The contenders, each reduced to: open(url) → { send, onMessage, close }. Every wrapper gets `ws` as
  * its WebSocket, so the differences measured are the wrappers' own.
  */
+const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+
 export const CONTENDERS = {
   'raw ws': (url) =>
     new Promise((resolve, reject) => {
@@ -46,6 +48,8 @@ export const CONTENDERS = {
     await socket.connected();
     return { send: (d) => socket.send(d), onMessage: (fn) => socket.on('message', fn), close: () => socket.close(), raw: socket };
   },
+  // A logger at its default level ('warn': nothing logged while all is well), and stats counting.
+  'steadysocket, logger': (url) => CONTENDERS.steadysocket(url, { logger: QUIET }),
   'reconnecting-websocket': (url, options = {}) =>
     new Promise((resolve) => {
       const socket = new ReconnectingWebSocket(url, [], { WebSocket, ...options });

@@ -10,7 +10,7 @@ export type UrlSource = string | (() => string | Promise<string>);
 
 /** Where an attempt reports how it ended: exactly one call, unless it was cancelled first. */
 export interface AttemptOwner {
-  attemptOpened(attempt: Attempt, transport: Transport, protocol: string, headers?: Record<string, string>): void;
+  attemptOpened(attempt: Attempt, transport: Transport, protocol: string): void;
   attemptFailed(attempt: Attempt, error: SteadySocketError): void;
 }
 
@@ -83,7 +83,7 @@ export class Attempt implements TransportEvents {
     this.#transport = undefined;
   }
 
-  open(protocol: string, headers?: Record<string, string>): void {
+  open(protocol: string): void {
     const owner = this.#owner;
     const transport = this.#transport;
     if (!owner || !transport) return;
@@ -100,7 +100,7 @@ export class Attempt implements TransportEvents {
     // The transport now belongs to the connection the owner makes of it.
     this.#transport = undefined;
     this.cancel();
-    owner.attemptOpened(this, transport, protocol, headers);
+    owner.attemptOpened(this, transport, protocol);
   }
 
   error(error: SteadySocketError): void {

@@ -11,6 +11,8 @@ import type { Monitor } from './monitor';
 export interface ConnectionOwner {
   connectionClosed(code: number, reason: string, wasClean: boolean, error?: SteadySocketError): void;
   heartbeatAnswered(rtt: number): void;
+  /** Where messages and pings are counted (the full entry). */
+  readonly monitor?: Monitor;
 }
 
 /**
@@ -33,8 +35,6 @@ export class Connection extends Heartbeat implements TransportEvents {
     /** The heartbeat options when heartbeats are application messages. */
     private readonly app: HeartbeatOptions | undefined,
     owner: ConnectionOwner,
-    /** Where messages and pings are counted. */
-    private readonly monitor?: Monitor,
   ) {
     super(options.clock);
     const { heartbeat } = options;
@@ -62,16 +62,16 @@ export class Connection extends Heartbeat implements TransportEvents {
 
   /** The hot path of every incoming message: one check, then the listeners. */
   message(data: MessageData, bytes: number): void {
-    const { app, monitor } = this;
+    const app = this.app;
     if (app) {
       // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
       if (!app.isPong) this.answered();
       else if (app.isPong(data)) return this.answered();
     }
+    const monitor = this.#owner?.monitor;
     if (monitor) {
-      const { tally } = monitor;
-      tally.messagesIn++;
-      tally.bytesIn += bytes;
+      monitor.messagesIn++;
+      monitor.bytesIn += bytes;
       if (monitor.tapping) monitor.payload('receive', data, bytes);
     }
     deliver(this.socket, data);
@@ -96,7 +96,8 @@ export class Connection extends Heartbeat implements TransportEvents {
     const { transport, app } = this;
     // The peer's close frame arrived: its close is on the way, and nothing more goes out.
     if (!transport.ready) return;
-    if (this.monitor) this.monitor.tally.heartbeats.sent++;
+    const monitor = this.#owner?.monitor;
+    if (monitor) monitor.pings++;
     if (!app) return transport.ping!();
     let data: SendData;
     try {

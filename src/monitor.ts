@@ -99,8 +99,9 @@ export interface Watched {
   readonly url: string;
   readonly id: string;
   readonly ending?: SteadySocketError;
+  readonly socket: { listenerCount(event: 'error'): number };
+  readonly options: ResolvedOptions;
 }
-
 
 export const LEVELS: readonly (LogLevel | 'silent')[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
@@ -124,63 +125,87 @@ const logfmt = (fields: object): string =>
     .map(([key, value]) => (value === undefined ? '' : ` ${key}=${/[\s"=]|^$/.test((value = String(value))) ? JSON.stringify(value) : value}`))
     .join('');
 
-/** The parts of `stats()` that only events change. */
-type Tally = Omit<SocketStats, 'state' | 'since' | 'attempt' | 'queued' | 'bufferedAmount' | 'nextAttemptIn'>;
+/** Failures and closes, made at the first of either: a connection that never failed has none. */
+interface Past {
+  failures: SocketStats['failures'];
+  closes: SocketStats['closes'];
+  lastError?: SocketStats['lastError'];
+  lastClose?: SocketStats['lastClose'];
+  /** When the scheduled attempt starts (clock ms). */
+  retryAt: number;
+  reconnects: number;
+  missed: number;
+  /** The give-up warning was printed. */
+  warned?: boolean;
+}
+
+// Times are kept as int32 clock ms (`| 0`), and only their differences are used, taken `| 0` too:
+// right modulo 2^32, so for any span under 24 days. V8 keeps such small integers in the object
+// itself, where epoch ms would each take a boxed number: an idle socket's bytes count.
+const EPOCH = Date.now();
 
 /**
  * Counts and tells what a socket does. Every announcement passes through `note` when it is committed,
  * so the numbers of `stats()`, the log records and the diagnostics channels all come from the events
  * the listeners see, in their order: they agree by construction. The message counters are bumped by
- * the connection and `send()` directly.
+ * the connection and `send()` directly. Plain fields, the rest made when first needed: thousands of
+ * idle sockets each carry one.
  */
 export class Monitor {
-  readonly tally: Tally = {
-    connects: 0,
-    reconnects: 0,
-    failures: {},
-    closes: {},
-    uptime: 0,
-    downtime: 0,
-    heartbeats: { sent: 0, missed: 0 },
-    messagesIn: 0,
-    messagesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-  };
-  /** Safe headers of the 101 that just opened, for the `open` channel (Node). */
-  responseHeaders?: Record<string, string>;
-  /** When the current attempt started (clock ms). */
-  attemptAt = 0;
+  connects = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  uptime = 0;
+  downtime = 0;
+  pings = 0;
+  rtt?: RttStats;
+  /** When the current attempt started, and when the state last changed (clock ms since EPOCH). */
+  attemptAt: number;
   #changedAt: number;
-  #retryAt = 0;
-  #warned?: boolean;
-  readonly #sink?: (record: LogRecord) => void;
-  readonly #least: number;
-  /** Whether messages are logged with their payloads (`logPayloads` and level debug). */
-  readonly tapping: boolean;
+  #past?: Past;
+  readonly #log?: { sink: (record: LogRecord) => void; least: number; tapping?: boolean };
 
-  constructor(
-    readonly session: Watched,
-    readonly socket: { listenerCount(event: 'error'): number },
-    private readonly options: ResolvedOptions,
-  ) {
-    const { logger, logLevel, logPayloads } = options;
+  constructor(readonly session: Watched) {
+    const { logger, logLevel, logPayloads } = session.options;
     apply({ logger, logLevel, logPayloads }, RULES as never, '');
-    this.#changedAt = options.clock.now();
-    this.#least = LEVELS.indexOf(logLevel);
+    this.attemptAt = this.#changedAt = this.#now();
     if (logger)
-      this.#sink =
-        typeof logger === 'function'
-          ? logger
-          : ({ level, message, ...fields }) =>
-              // The console gets one line (the message has every field); other loggers the fields too.
-              logger === true ? console[level](`[steadysocket ${fields.socket}] ${message}`) : logger[level](message, fields);
-    this.tapping = logPayloads && this.logs('debug');
+      this.#log = {
+        least: LEVELS.indexOf(logLevel),
+        sink:
+          typeof logger === 'function'
+            ? logger
+            : ({ level, message, ...fields }) =>
+                // The console gets one line (the message has every field); other loggers the fields too.
+                logger === true ? console[level](`[steadysocket ${fields.socket}] ${message}`) : logger[level](message, fields),
+      };
+    if (logPayloads && this.logs('debug')) this.#log!.tapping = true;
+  }
+
+  /**
+   * A connection is open (or closing): an error now is the connection's, not a handshake's. Every
+   * connection that opens ends with one `close`, so this is counted rather than kept.
+   */
+  get live(): boolean {
+    let closes = 0;
+    for (const count of Object.values(this.#past?.closes ?? {})) closes += count;
+    return this.connects > closes;
+  }
+
+  /** Whether messages are logged with their payloads (`logPayloads` and level debug). */
+  get tapping(): boolean | undefined {
+    return this.#log?.tapping;
+  }
+
+  #now(): number {
+    return (this.session.options.clock.now() - EPOCH) | 0;
   }
 
   /** Whether a record at `level` goes anywhere. */
   logs(level: LogLevel): boolean {
-    return !!this.#sink && LEVELS.indexOf(level) >= this.#least;
+    return !!this.#log && LEVELS.indexOf(level) >= this.#log.least;
   }
 
   /** Makes a record (its message: the event and its fields) and hands it to the logger. */
@@ -188,7 +213,7 @@ export class Monitor {
     if (!this.logs(level)) return;
     const { session } = this;
     try {
-      this.#sink!({ time: Date.now(), level, event, message: event + logfmt(fields), socket: this.session.id, attempt: session.attempt, state: session.state, ...fields });
+      this.#log!.sink({ time: Date.now(), level, event, message: event + logfmt(fields), socket: session.id, attempt: session.attempt, state: session.state, ...fields });
     } catch {
       // A logger that throws must not break the socket it watches.
     }
@@ -204,13 +229,12 @@ export class Monitor {
    * has the event's name and arguments, with an error reduced to what is safe to log.
    */
   note(entry: Announcement): void {
-    const now = this.options.clock.now();
+    const now = this.#now();
     const at = Date.now();
-    const { session, tally } = this;
+    const { session } = this;
     const url = session.url;
-    // An error while a connection is open is the connection's; before, the handshake's.
-    const live = tally.connectedAt;
-    const duration = now - this.attemptAt;
+    const past = (this.#past ??= entry[0] === 'error' || entry[0] === 'close' || entry[0] === 'reconnecting' ? { failures: {}, closes: {}, retryAt: 0, reconnects: 0, missed: 0 } : undefined);
+    const duration = (now - this.attemptAt) | 0;
     const [name, detail] = entry;
     let event: LogEvent = name as LogEvent;
     let level: LogLevel = 'info';
@@ -219,8 +243,9 @@ export class Monitor {
     switch (name) {
       case 'state': {
         const previous = entry[2];
-        if (previous === 'open' || previous === 'closing') tally.uptime += now - this.#changedAt;
-        else if (previous !== 'closed') tally.downtime += now - this.#changedAt;
+        const spent = (now - this.#changedAt) | 0;
+        if (previous === 'open' || previous === 'closing') this.uptime += spent;
+        else if (previous !== 'closed') this.downtime += spent;
         this.#changedAt = now;
         if (detail !== 'closed') return;
         const ending = session.ending;
@@ -230,9 +255,9 @@ export class Monitor {
           level = 'error';
           fields = { kind: ending.kind, error: ending.message };
           // Nobody would otherwise hear that the socket is gone for good.
-          if (!this.#sink && !this.#warned && !this.socket.listenerCount('error')) {
-            this.#warned = true;
-            console.warn(`[steadysocket ${this.session.id}] ${url} gave up: ${ending}`);
+          if (!this.#log && past && !past.warned && !session.socket.listenerCount('error')) {
+            past.warned = true;
+            console.warn(`[steadysocket ${session.id}] ${url} gave up: ${ending}`);
           }
         } else event = 'closed';
         break;
@@ -243,41 +268,39 @@ export class Monitor {
         fields = { ...detail, url };
         break;
       case 'open':
-        tally.connects++;
-        tally.connectedAt = at;
+        this.connects++;
         fields = { ...detail, protocol: maskProtocols([detail.protocol])[0], duration, url };
         break;
       case 'close': {
         const { code, wasClean } = detail;
-        tally.connectedAt = undefined;
-        tally.closes[code] = (tally.closes[code] ?? 0) + 1;
-        tally.lastClose = { code, reason: detail.reason, wasClean, at };
+        past!.closes[code] = (past!.closes[code] ?? 0) + 1;
+        past!.lastClose = { code, reason: detail.reason, wasClean, at };
         if (!wasClean) level = 'warn';
         break;
       }
       case 'reconnecting': {
-        tally.reconnects++;
-        this.#retryAt = now + detail.delay;
+        past!.reconnects++;
+        past!.retryAt = (now + detail.delay) | 0;
         fields = { ...detail, error: detail.error?.kind };
         break;
       }
       case 'error': {
         // eslint-disable-next-line @typescript-eslint/no-unused-vars -- left out: header values may be secrets
         const { kind, status, headers, name, ...safe } = detail;
-        tally.failures[kind] = (tally.failures[kind] ?? 0) + 1;
-        tally.lastError = { kind, status, at };
-        if (kind === 'heartbeat-timeout') tally.heartbeats.missed++;
+        past!.failures[kind] = (past!.failures[kind] ?? 0) + 1;
+        past!.lastError = { kind, status, at };
+        if (kind === 'heartbeat-timeout') past!.missed++;
         // max-attempts and a server's final close come with their give-up record.
         if (kind === 'max-attempts' || kind === 'closed') return;
         // One record carries the whole diagnosis; header values never (they may be secrets).
         level = 'warn';
-        fields = { kind, status, ...safe, error: detail.message, duration: live ? undefined : duration, url };
+        fields = { kind, status, ...safe, error: detail.message, duration: this.live ? undefined : duration, url };
         break;
       }
       case 'heartbeat': {
         const { rtt } = detail;
-        const last = tally.rtt ?? { min: rtt, max: rtt, avg: rtt };
-        tally.rtt = { last: rtt, min: Math.min(last.min, rtt), max: Math.max(last.max, rtt), avg: last.avg + (rtt - last.avg) / 8 };
+        const last = this.rtt ?? { min: rtt, max: rtt, avg: rtt };
+        this.rtt = { last: rtt, min: Math.min(last.min, rtt), max: Math.max(last.max, rtt), avg: last.avg + (rtt - last.avg) / 8 };
         level = 'debug';
         break;
       }
@@ -287,29 +310,36 @@ export class Monitor {
     this.log(level, event, fields);
   }
 
-  /**
-   * The snapshot; `queued` and `bufferedAmount` are what only the session knows. The tables are
-   * copied; `rtt`, `lastError` and `lastClose` are replaced, never changed, so they are shared.
-   */
+  /** The snapshot, copied: changing it changes nothing. `queued` and `bufferedAmount` are the session's. */
   stats(queued: SocketStats['queued'], bufferedAmount: number): SocketStats {
-    const now = this.options.clock.now();
+    const now = this.#now();
     const { state, attempt } = this.session;
-    const since = now - this.#changedAt;
-    const { tally } = this;
+    const since = (now - this.#changedAt) | 0;
+    const past = this.#past;
     const open = state === 'open' || state === 'closing';
+    const copy = <T extends object>(value: T | undefined): T | undefined => value && { ...value };
     return {
-      ...tally,
       state,
       since,
       attempt,
-      failures: { ...tally.failures },
-      closes: { ...tally.closes },
-      heartbeats: { ...tally.heartbeats },
-      uptime: tally.uptime + (open ? since : 0),
-      downtime: tally.downtime + (open || state === 'closed' ? 0 : since),
+      connects: this.connects,
+      reconnects: past?.reconnects ?? 0,
+      failures: { ...past?.failures },
+      closes: { ...past?.closes },
+      lastError: copy(past?.lastError),
+      lastClose: copy(past?.lastClose),
+      connectedAt: state === 'open' ? Date.now() - since : undefined,
+      uptime: this.uptime + (open ? since : 0),
+      downtime: this.downtime + (open || state === 'closed' ? 0 : since),
+      rtt: copy(this.rtt),
+      heartbeats: { sent: this.pings, missed: past?.missed ?? 0 },
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
       queued,
       bufferedAmount,
-      nextAttemptIn: state === 'reconnecting' ? Math.max(0, this.#retryAt - now) : undefined,
+      nextAttemptIn: state === 'reconnecting' ? Math.max(0, ((past?.retryAt ?? now) - now) | 0) : undefined,
     };
   }
 }

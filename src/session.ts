@@ -64,23 +64,27 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   readonly #app?: HeartbeatOptions;
   /** Counters, log records and diagnostics channels. */
   readonly monitor?: Monitor;
-  /** A short id for log records and diagnostics channels. */
-  readonly id = 's' + ++ids;
+  readonly #id = ++ids;
 
   constructor(
-    private readonly socket: Emitter,
+    readonly socket: Emitter,
     private readonly source: UrlSource,
-    private readonly options: ResolvedOptions,
+    readonly options: ResolvedOptions,
   ) {
     if (typeof source !== 'function') this.#url = normalizeUrl(source);
     const Monitor = extensions.Monitor;
-    if (Monitor) this.monitor = new Monitor(this, socket, options);
+    if (Monitor) this.monitor = new Monitor(this);
     else if (options.logger) fail('options.logger');
     const { heartbeat } = options;
     if (heartbeat && heartbeat.message !== undefined) this.#app = heartbeat;
     // On the next microtask, so listeners attached right after the constructor see the first
     // `connecting` (and its errors); close() or reconnect() before then take precedence.
     queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
+  }
+
+  /** A short id for log records and diagnostics channels. */
+  get id(): string {
+    return 's' + this.#id;
   }
 
   get url(): string {
@@ -132,9 +136,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     const monitor = this.monitor;
     const bytes = connection.transport.send(data);
     if (!monitor) return;
-    const { tally } = monitor;
-    tally.messagesOut++;
-    tally.bytesOut += bytes;
+    monitor.messagesOut++;
+    monitor.bytesOut += bytes;
     if (monitor.tapping) monitor.payload('send', data, bytes);
   }
 
@@ -182,11 +185,10 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     this.#connect(entries);
   }
 
-  attemptOpened(attempt: Attempt, transport: Transport, protocol: string, headers?: Record<string, string>): void {
+  attemptOpened(attempt: Attempt, transport: Transport, protocol: string): void {
     this.#attempt = undefined;
     this.#url = attempt.url;
-    const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this, this.monitor));
-    if (this.monitor) this.monitor.responseHeaders = headers;
+    const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this));
     const entries = [this.#move('open')];
     // Queued messages go first, before anything a listener sends.
     this.#queue?.flush((data) => this.#sent(connection, data));

@@ -51,14 +51,16 @@ function onUnexpectedResponse(this: WebSocket, _request: ClientRequest, response
 
 function onOpen(this: WebSocket): void {
   const transport = transportOf(this);
-  const headers = transport.upgradeHeaders;
+  // For the `open` diagnostics channel, published before this call returns.
+  if (CHANNELS.open!.hasSubscribers && transport.upgradeHeaders) opening = safeHeaders(transport.upgradeHeaders);
   transport.opened = true;
   // What only the handshake needed goes, so an open connection holds no more than it must: removing
   // every listener also gives ws a fresh, small listener table.
   transport.upgradeHeaders = undefined;
   this.removeAllListeners();
   listen(this as Raw, transport.isWs, OPEN);
-  transport.events.open(this.protocol, headers && safeHeaders(headers));
+  transport.events.open(this.protocol);
+  opening = undefined;
 }
 
 // Text arrives as a Buffer (isBinary false); binary already in the requested binaryType.
@@ -220,6 +222,9 @@ export function watchEnvironment(_listener: EnvironmentEvents): () => void {
 
 export const isOnline = (): boolean => true;
 
+/** The safe headers of the 101 being announced as open: no socket keeps them. */
+let opening: Record<string, string> | undefined;
+
 // Held here: Node keeps a channel only as long as something references it.
 const CHANNELS: Record<string, Channel> = {};
 for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'heartbeat']) CHANNELS[name] = channel('steadysocket:' + name);
@@ -231,13 +236,14 @@ for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'hea
 export function publish(monitor: Monitor, [event, detail]: Announcement, duration: number): void {
   const found = CHANNELS[event];
   if (!found?.hasSubscribers) return;
-  const base = { socket: monitor.socket, id: monitor.session.id, url: monitor.session.url };
+  const { session } = monitor;
+  const base = { socket: session.socket, id: session.id, url: session.url };
   let message: object;
   // A subprotocol may carry a token (`access_token, <jwt>`): shown masked, as in the log records.
-  if (event === 'open') message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: 101, headers: monitor.responseHeaders, duration };
+  if (event === 'open') message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: 101, headers: opening, duration };
   else if (event === 'error') {
     const { kind, status, headers } = detail;
-    message = { ...base, error: detail, kind, status, headers, duration: monitor.tally.connectedAt ? undefined : duration };
+    message = { ...base, error: detail, kind, status, headers, duration: monitor.live ? undefined : duration };
   } else message = { ...base, ...(detail as object) };
   found.publish(message);
 }

@@ -8,8 +8,7 @@ import type { Announcement, Monitor } from '../monitor';
  * after open (`Transport.listen` hands it over), so each event has one receiver that knows its phase.
  */
 export interface TransportEvents {
-  /** `headers`: the safe subset of the 101's headers, where the runtime shows them (Node). */
-  open(protocol: string, headers?: Record<string, string>): void;
+  open(protocol: string): void;
   /** `bytes`: the payload's size (README, "Monitoring", says how text is counted). */
   message(data: MessageData, bytes: number): void;
   /** A protocol pong frame arrived (Node). */

@@ -60,17 +60,14 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
     queued: [] as number[],
     errors: 0,
     // What the events said, to check stats() against.
-    seen: { opens: 0, reconnects: 0, messages: 0, last: '' as unknown, failures: {} as Record<string, number>, closes: {} as Record<number, number> },
+    seen: { opens: 0, reconnects: 0, messages: 0, failures: {} as Record<string, number>, closes: {} as Record<number, number> },
   }));
   const unexpected: string[] = [];
   for (const client of clients) {
     const { seen } = client;
     client.socket.on('open', () => seen.opens++);
     client.socket.on('reconnecting', () => seen.reconnects++);
-    client.socket.on('message', (data) => {
-      seen.messages++;
-      seen.last = data;
-    });
+    client.socket.on('message', () => seen.messages++);
     client.socket.on('close', ({ code }) => (seen.closes[code] = (seen.closes[code] ?? 0) + 1));
     client.socket.on('error', (error) => {
       seen.failures[error.kind] = (seen.failures[error.kind] ?? 0) + 1;
@@ -133,8 +130,7 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
     queuedTotal += client.queued.length;
   }
   // stats() agrees with the events: every counter, for every client, after all those faults.
-  // Messages lost in flight get no echo; the final marker's echo comes after every other one.
-  await until(() => clients.every((c) => c.seen.last === `${c.id}:-1`), 30000, `the final marker's echo ${why}`);
+  // A counter and its event change in the same turn, so any moment between two turns compares them.
   for (const { socket, seen, next, id } of clients) {
     const stats = socket.stats();
     expect(
