@@ -5,7 +5,7 @@ import { startDemo } from './server.mjs';
 
 const demo = await startDemo();
 const browser = await chromium.launch(chromiumLaunch());
-const context = await browser.newContext({ viewport: { width: 1280, height: 640 } });
+const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
 const ada = await context.newPage();
 const bob = await context.newPage();
 await ada.goto(`${demo.url}?name=ada`);

@@ -114,3 +114,32 @@ test('two pages chat through a server restart and lose nothing', async ({ contex
     await expect(page.locator('#messages li:not(.pending) span')).toHaveText(order, { timeout: 15000 });
   }
 });
+
+test('the monitor panel draws stats(), the RTT and the states, and shows the log records', async ({ page }) => {
+  await join(page, 'ada');
+  const stat = (name: string) => page.locator(`#stats dd[data-stat="${name}"]`);
+  await expect(stat('connects')).toHaveText('1');
+  // A heartbeat answered (every 4 s): the RTT shows and the chart has a point.
+  await expect(stat('rtt')).toContainText('ms', { timeout: 10000 });
+  await page.click('[data-trouble=drop]');
+  await expect(stat('connects')).toHaveText('2', { timeout: 15000 });
+  await expect(stat('reconnects')).not.toHaveText('0');
+  await expect(stat('messages')).toContainText(' in, ');
+  // The strip holds the colours of at least two states; the chart is not blank.
+  const colours = await page.evaluate(() => {
+    const seen = (id: string) => {
+      const canvas = document.getElementById(id) as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      const found = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3]) found.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return found.size;
+    };
+    return { states: seen('states'), rtt: seen('rtt') };
+  });
+  expect(colours.states).toBeGreaterThanOrEqual(2);
+  expect(colours.rtt).toBeGreaterThanOrEqual(1);
+  // Level-coloured records: the drop is a warn `close`, the reconnect an info `open`.
+  await expect(page.locator('#records li.warn', { hasText: 'close code=1006' }).first()).toBeVisible();
+  await expect(page.locator('#records li.info', { hasText: 'open attempt=' }).first()).toBeVisible();
+  await expect(page.locator('#records')).not.toContainText('token');
+});

@@ -165,23 +165,11 @@ export class Monitor {
   attemptAt: number;
   #changedAt: number;
   #past?: Past;
-  readonly #log?: { sink: (record: LogRecord) => void; least: number; tapping?: boolean };
 
   constructor(readonly session: Watched) {
     const { logger, logLevel, logPayloads } = session.options;
     apply({ logger, logLevel, logPayloads }, RULES as never, '');
     this.attemptAt = this.#changedAt = this.#now();
-    if (logger)
-      this.#log = {
-        least: LEVELS.indexOf(logLevel),
-        sink:
-          typeof logger === 'function'
-            ? logger
-            : ({ level, message, ...fields }) =>
-                // The console gets one line (the message has every field); other loggers the fields too.
-                logger === true ? console[level](`[steadysocket ${fields.socket}] ${message}`) : logger[level](message, fields),
-      };
-    if (logPayloads && this.logs('debug')) this.#log!.tapping = true;
   }
 
   /**
@@ -195,25 +183,31 @@ export class Monitor {
   }
 
   /** Whether messages are logged with their payloads (`logPayloads` and level debug). */
-  get tapping(): boolean | undefined {
-    return this.#log?.tapping;
+  get tapping(): boolean {
+    return this.session.options.logPayloads && this.logs('debug');
   }
 
   #now(): number {
     return (this.session.options.clock.now() - EPOCH) | 0;
   }
 
-  /** Whether a record at `level` goes anywhere. */
+  /** Whether a record at `level` goes anywhere. The options are read each time: a socket keeps no copy. */
   logs(level: LogLevel): boolean {
-    return !!this.#log && LEVELS.indexOf(level) >= this.#log.least;
+    const { logger, logLevel } = this.session.options;
+    return !!logger && LEVELS.indexOf(level) >= LEVELS.indexOf(logLevel);
   }
 
   /** Makes a record (its message: the event and its fields) and hands it to the logger. */
   log(level: LogLevel, event: LogEvent, fields: object = {}): void {
     if (!this.logs(level)) return;
     const { session } = this;
+    const logger = session.options.logger!;
+    const message = event + logfmt(fields);
     try {
-      this.#log!.sink({ time: Date.now(), level, event, message: event + logfmt(fields), socket: session.id, attempt: session.attempt, state: session.state, ...fields });
+      if (typeof logger === 'function') logger({ time: Date.now(), level, event, message, socket: session.id, attempt: session.attempt, state: session.state, ...fields });
+      // The console gets one line (the message has every field); other loggers the fields too.
+      else if (logger === true) console[level](`[steadysocket ${session.id}] ${message}`);
+      else if (logger) logger[level](message, { time: Date.now(), event, socket: session.id, attempt: session.attempt, state: session.state, ...fields });
     } catch {
       // A logger that throws must not break the socket it watches.
     }
@@ -255,7 +249,7 @@ export class Monitor {
           level = 'error';
           fields = { kind: ending.kind, error: ending.message };
           // Nobody would otherwise hear that the socket is gone for good.
-          if (!this.#log && past && !past.warned && !session.socket.listenerCount('error')) {
+          if (!session.options.logger && past && !past.warned && !session.socket.listenerCount('error')) {
             past.warned = true;
             console.warn(`[steadysocket ${session.id}] ${url} gave up: ${ending}`);
           }

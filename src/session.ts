@@ -16,6 +16,9 @@ import { normalizeUrl, redactUrl } from './url';
 type Emitter = EventEmitter<SteadySocketEvents>;
 
 let ids = 0;
+// Ids are handed out when first asked for (a log record, a diagnostics message, `socket.id`): a
+// socket nobody names carries no field for one.
+const IDS = new WeakMap<object, string>();
 
 /** What `steadysocket/core` leaves out, asked for anyway: a clear error rather than silence. */
 const fail = (what: string): never => {
@@ -64,7 +67,6 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   readonly #app?: HeartbeatOptions;
   /** Counters, log records and diagnostics channels. */
   readonly monitor?: Monitor;
-  readonly #id = ++ids;
 
   constructor(
     readonly socket: Emitter,
@@ -84,7 +86,9 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
 
   /** A short id for log records and diagnostics channels. */
   get id(): string {
-    return 's' + this.#id;
+    let id = IDS.get(this);
+    if (!id) IDS.set(this, (id = 's' + ++ids));
+    return id;
   }
 
   get url(): string {

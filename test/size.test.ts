@@ -9,12 +9,12 @@ import { consumerBundle } from '../bench/consumer.mjs';
 // past it, so growth is always a decision; bench/RESULTS.md has the numbers beside the contenders'.
 // - the script-tag UMD, everything included. The goal is 8,192 bytes with logging and stats(), or at
 //   most 700 more for them (8,892) while the core cannot make room. Today it is above both: logging
-//   and stats() add 1,862 bytes to the 8,157 before them (kept small in memory before bytes: each
+//   and stats() add 1,852 bytes to the 8,157 before them (kept small in memory before bytes: each
 //   idle socket's counters are plain fields). Until the lean core shrinks, a ratchet at today's size;
 // - an app bundling the lean entry, steadysocket/core (monitoring left out). The goal is 5,000 bytes
 //   (partysocket, bundled the same way, is 4,054); until the core gets there, a ratchet at today's size.
 const UMD_BUDGET = 10050;
-const CORE_APP_BUDGET = 7200;
+const CORE_APP_BUDGET = 7210;
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const bundle = root('dist/steadysocket.umd.min.js');
 

@@ -9,6 +9,10 @@ import {
   type MessageData,
   type SocketState,
   type SteadySocketEvents,
+  type LogEvent,
+  type LogLevel,
+  type RttStats,
+  type SocketStats,
 } from 'steadysocket';
 import * as core from '../../src/core';
 import * as browserRuntime from '../../src/runtime/browser';
@@ -73,3 +77,19 @@ expectType<Equal<ConstructorParameters<typeof core.SteadySocket>, ConstructorPar
 // Both runtimes give the socket the same four things.
 const runtimes: Runtime[] = [nodeRuntime, browserRuntime];
 void runtimes;
+
+// Logging and stats.
+new SteadySocket('ws://x', { logger: console, logLevel: 'info' });
+new SteadySocket('ws://x', { logger: true, logPayloads: true });
+new SteadySocket('ws://x', { logger: (record) => [record.event satisfies LogEvent, record.level satisfies LogLevel, record.socket.trim(), record.time.toFixed()] });
+// @ts-expect-error: not a level
+new SteadySocket('ws://x', { logLevel: 'verbose' });
+// @ts-expect-error: a logger needs all four levels
+new SteadySocket('ws://x', { logger: { info: () => {} } });
+const stats: SocketStats = socket.stats();
+expectType<Equal<typeof stats.rtt, RttStats | undefined>>();
+expectType<Equal<typeof stats.heartbeats, { sent: number; missed: number }>>();
+stats.failures['heartbeat-timeout']?.toFixed();
+// @ts-expect-error: failures are counted by error kind
+stats.failures.nonsense?.toFixed();
+socket.id.trim();
