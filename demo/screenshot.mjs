@@ -15,10 +15,14 @@ for (const [page, text] of [[ada, 'Hi Bob! Try the trouble buttons.'], [bob, 'Dr
   await page.fill('#text', text);
   await page.press('#text', 'Enter');
 }
+// A few heartbeats for the RTT chart, a drop and a 503 for the state strip and the records.
+await ada.waitForTimeout(9000);
+await ada.click('[data-trouble=drop]');
+await ada.waitForFunction(() => document.querySelector('#stats dd[data-stat=connects]')?.textContent === '2');
+await ada.waitForTimeout(5000);
 await ada.click('[data-trouble=busy]');
 await ada.waitForFunction(() => document.querySelector('#timeline').textContent.includes('server-error 503'));
-await ada.waitForTimeout(500);
-await ada.waitForTimeout(1500);
+await ada.waitForTimeout(2000);
 await ada.screenshot({ path: 'docs/demo.png' });
 await browser.close();
 await demo.close();

@@ -259,7 +259,8 @@ export class Monitor {
       case 'connecting':
         this.attemptAt = now;
         level = 'debug';
-        fields = { ...detail, url };
+        // A `url` function's answer is not known yet: the URL shows on `open` or `error`.
+        fields = { ...detail, url: url || undefined };
         break;
       case 'open':
         this.connects++;

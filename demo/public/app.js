@@ -83,7 +83,7 @@
   }
 
   var COLORS = { open: '#2e9d5b', closing: '#2e9d5b', connecting: '#d08a13', reconnecting: '#e8c15a', closed: '#b03a3a' };
-  var WINDOW = 60000;
+  var WINDOW = 30000;
   function watch(sock) {
     var states = [{ t: Date.now(), state: sock.state }];
     var rtts = [];
