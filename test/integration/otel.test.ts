@@ -122,5 +122,63 @@ it('refuses what is not a meter or a socket, with a clear error', () => {
   const socket = new SteadySocket(echo.url);
   cleanup.push(() => socket.close());
   expect(() => instrument(socket, {} as never)).toThrow(/needs an OpenTelemetry Meter/);
+  expect(() => instrument(socket, undefined as never)).toThrow(/needs an OpenTelemetry Meter/);
   expect(() => instrument({} as never, { meter })).toThrow(/needs a SteadySocket/);
+});
+
+it('counts a socket instrumented while open, through close() and reconnect(), and stops once', async () => {
+  const { meter, tracer, spans, metrics } = telemetry();
+  const socket = new SteadySocket(echo.url);
+  cleanup.push(() => socket.close());
+  await socket.connected();
+  socket.send('before');
+  const stop = instrument(socket, { meter, tracer });
+  let found = await metrics();
+  expect(points(found.get('steadysocket.connections')).reduce((total, point) => total + point.value, 0)).toBe(1);
+  // Counting starts at instrument(): the message before is not counted.
+  expect(sum(found.get('steadysocket.messages'), { 'network.io.direction': 'transmit' })).toBe(0);
+  socket.send('during');
+  await socket.close();
+  socket.reconnect();
+  await socket.connected();
+  socket.send('after reconnect');
+  found = await metrics();
+  expect(sum(found.get('steadysocket.messages'), { 'network.io.direction': 'transmit' })).toBe(2);
+  expect(sum(found.get('steadysocket.connection.duration'), { 'steadysocket.close.code': 1000 })).toBe(1);
+  expect(points(found.get('steadysocket.connections')).reduce((total, point) => total + point.value, 0)).toBe(1);
+  stop();
+  stop();
+  found = await metrics();
+  expect(points(found.get('steadysocket.connections')).reduce((total, point) => total + point.value, 0)).toBe(0);
+  expect(sum(found.get('steadysocket.messages'), { 'network.io.direction': 'transmit' })).toBe(2);
+  // The reconnect's attempt has its span; none was left open.
+  expect(spans.getFinishedSpans().length).toBe(1);
+});
+
+it('ends the span of an attempt cut short by close(), without an error', async () => {
+  const { meter, tracer, spans } = telemetry();
+  const socket = new SteadySocket(handshakes.url('hang'), { connectTimeout: 5000 });
+  instrument(socket, { meter, tracer });
+  await next(socket, 'connecting');
+  await socket.close();
+  const [span] = spans.getFinishedSpans();
+  expect(span!.status.code).toBe(0);
+  expect(span!.attributes['error.type']).toBeUndefined();
+  // A socket that is closed already is fine to instrument too.
+  expect(typeof instrument(socket, { meter })).toBe('function');
+});
+
+it('names the default port of wss: and the error behind each reconnect, without a tracer', async () => {
+  const { meter, metrics } = telemetry();
+  // Nothing listens on 127.0.0.1:443 here: refused at once.
+  const socket = new SteadySocket('wss://127.0.0.1/feed', { reconnect: { maxAttempts: 2, initialDelay: 10, maxDelay: 10 } });
+  socket.on('error', () => {});
+  cleanup.push(() => socket.close());
+  instrument(socket, { meter });
+  await until(() => socket.state === 'closed');
+  const found = await metrics();
+  const server = { 'server.address': '127.0.0.1', 'server.port': 443, 'url.scheme': 'wss' };
+  expect(sum(found.get('steadysocket.reconnects'), { ...server, 'error.type': 'network' })).toBe(1);
+  expect(sum(found.get('steadysocket.connect.duration'), { ...server, 'error.type': 'network' })).toBe(2);
+  expect(sum(found.get('steadysocket.errors'), { 'error.type': 'max-attempts' })).toBe(1);
 });
