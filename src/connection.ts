@@ -72,7 +72,8 @@ export class Connection extends Heartbeat implements TransportEvents {
     if (monitor) {
       monitor.messagesIn++;
       monitor.bytesIn += bytes;
-      if (monitor.tapping) monitor.payload('receive', data, bytes);
+      // logPayloads first: the one check a message pays when payloads are not logged.
+      if (this.options.logPayloads) monitor.payload('receive', data, bytes);
     }
     deliver(this.socket, data);
   }

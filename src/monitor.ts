@@ -182,11 +182,6 @@ export class Monitor {
     return this.connects > closes;
   }
 
-  /** Whether messages are logged with their payloads (`logPayloads` and level debug). */
-  get tapping(): boolean {
-    return this.session.options.logPayloads && this.logs('debug');
-  }
-
   #now(): number {
     return (this.session.options.clock.now() - EPOCH) | 0;
   }
@@ -213,9 +208,9 @@ export class Monitor {
     }
   }
 
-  /** A `send`/`receive` record with the payload, capped at 200 characters; only while `tapping`. */
+  /** A `send`/`receive` record with the payload, capped at 200 characters (`logPayloads`, level debug). */
   payload(event: 'send' | 'receive', data: unknown, bytes: number): void {
-    this.log('debug', event, { bytes, data: typeof data === 'string' ? (data.length > 200 ? data.slice(0, 200) + '…' : data) : '<binary>' });
+    if (this.logs('debug')) this.log('debug', event, { bytes, data: typeof data === 'string' ? (data.length > 200 ? data.slice(0, 200) + '…' : data) : '<binary>' });
   }
 
   /**

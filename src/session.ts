@@ -142,7 +142,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (!monitor) return;
     monitor.messagesOut++;
     monitor.bytesOut += bytes;
-    if (monitor.tapping) monitor.payload('send', data, bytes);
+    if (this.options.logPayloads) monitor.payload('send', data, bytes);
   }
 
   connected(): Promise<void> {
