@@ -198,11 +198,12 @@ export class Monitor {
     const { session } = this;
     const logger = session.options.logger!;
     const message = event + logfmt(fields);
+    const record = { time: Date.now(), event, socket: session.id, attempt: session.attempt, state: session.state, ...fields };
     try {
-      if (typeof logger === 'function') logger({ time: Date.now(), level, event, message, socket: session.id, attempt: session.attempt, state: session.state, ...fields });
+      if (typeof logger === 'function') logger({ level, message, ...record });
       // The console gets one line (the message has every field); other loggers the fields too.
       else if (logger === true) console[level](`[steadysocket ${session.id}] ${message}`);
-      else if (logger) logger[level](message, { time: Date.now(), event, socket: session.id, attempt: session.attempt, state: session.state, ...fields });
+      else if (logger) logger[level](message, record);
     } catch {
       // A logger that throws must not break the socket it watches.
     }

@@ -1,6 +1,6 @@
 import { SteadySocketError, type ErrorKind } from '../errors';
 import type { MessageData } from '../options';
-import type { SendData } from '../queue';
+import { byteSize, type SendData } from '../queue';
 import type { Transport, TransportEvents, TransportOptions } from './types';
 
 /** The WHATWG WebSocket members used here; browsers, undici and React Native all have them. */
@@ -96,5 +96,5 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
  * transport gets exact counts for free.
  */
 export function measure(data: SendData | MessageData): number {
-  return typeof data === 'string' ? data.length : ((data as ArrayBuffer).byteLength ?? (data as Blob).size);
+  return typeof data === 'string' ? data.length : byteSize(data);
 }
