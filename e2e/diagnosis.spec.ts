@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startHandshakeServer, type HandshakeServer } from '../test/helpers/handshake-server';
-import { openPage, startPageServer } from './helpers';
+import { openPage, pageFile, startPageServer } from './helpers';
 
 // Regressions of the browser diagnosis: cases where Chromium reported `unknown` without the true kind
 // among its candidates (a wrong outcome). A subprotocol probe that fails proves nothing (the server
@@ -46,3 +46,35 @@ for (const [route, truth, protocols] of CASES) {
     }
   });
 }
+
+// The probes tried beside fetch for a broken 101 on a same-origin page, measured. Chromium treats a 101
+// to a plain request as an interim answer and waits for more: XMLHttpRequest and EventSource hang as
+// fetch does, and WebSocketStream rejects with the same words for every failure. None proves more than
+// the fetch probe, so none is used; this test fails when a browser starts telling, a cue to use it.
+// Firefox's XMLHttpRequest reads the 101, as its fetch does (why Firefox is exact there).
+test('what other page APIs tell of a broken 101, same origin', async ({ page, browserName }) => {
+  const server = await startHandshakeServer({ serve: pageFile });
+  try {
+    await page.goto(`http://127.0.0.1:${server.port}/umd.html`);
+    for (const route of ['101-no-upgrade', 'extension-unknown']) {
+      const told = await page.evaluate(async (url) => {
+        const http = 'http' + url.slice(2);
+        const within = <T>(promise: Promise<T>): Promise<T | 'no answer'> => Promise.race([promise, new Promise<'no answer'>((resolve) => setTimeout(resolve, 1000, 'no answer'))]);
+        const xhr = new XMLHttpRequest();
+        const xhrStatus = within(new Promise<number>((resolve) => ((xhr.onload = xhr.onerror = () => resolve(xhr.status)), xhr.open('GET', http), xhr.send())));
+        const source = new EventSource(http);
+        const sourceEvent = within(new Promise<string>((resolve) => ((source.onerror = () => resolve('error')), (source.onopen = () => resolve('open')))));
+        const Stream = (window as unknown as { WebSocketStream?: new (url: string) => { opened: Promise<unknown> } }).WebSocketStream;
+        const stream = Stream ? within(new Stream(url).opened.then(() => 'opened', (error: Error) => error.message)) : Promise.resolve('absent');
+        const result = { xhr: await xhrStatus, eventSource: await sourceEvent, webSocketStream: await stream };
+        xhr.abort();
+        source.close();
+        return result;
+      }, server.url(route));
+      if (browserName === 'chromium') expect(told, route).toEqual({ xhr: 'no answer', eventSource: 'no answer', webSocketStream: 'WebSocket closed before handshake complete.' });
+      else expect(told, route).toEqual({ xhr: 101, eventSource: 'error', webSocketStream: 'absent' });
+    }
+  } finally {
+    await server.close();
+  }
+});
