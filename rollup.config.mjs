@@ -64,13 +64,25 @@ const types = (input, name) => ({
   output: [{ file: `dist/${name}.d.ts` }, { file: `dist/${name}.d.cts` }],
 });
 
+// The `steadysocket` command (`bin` in package.json): ES module, Node only, everything but the
+// dependencies bundled in.
+const cli = {
+  input: 'src/cli.ts',
+  external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/],
+  plugins: [resolve({ resolveOnly: [/^#/], extensions: ['.ts'] }), ts()],
+  output: { file: 'dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+};
+
 export default [
   node('src/index.ts', 'steadysocket'),
   node('src/core.ts', 'core'),
   node('src/otel.ts', 'otel'),
+  node('src/doctor.ts', 'doctor'),
+  cli,
   browser('src/index.ts', 'steadysocket', true),
   browser('src/core.ts', 'core', false),
   types('src/index.ts', 'steadysocket'),
   types('src/core.ts', 'core'),
   types('src/otel.ts', 'otel'),
+  types('src/doctor.ts', 'doctor'),
 ];

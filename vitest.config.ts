@@ -11,7 +11,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/runtime/browser.ts', 'src/diagnose.ts'],
+      // src/cli.ts runs as the installed command: test/integration/doctor-cli.test.ts spawns it from dist/.
+      exclude: ['src/runtime/browser.ts', 'src/diagnose.ts', 'src/cli.ts'],
       reporter: ['text-summary'],
       // What the suite reaches now, rounded down: less fails the test command.
       thresholds: { statements: 96, branches: 91, functions: 92, lines: 97 },

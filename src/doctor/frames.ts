@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+
+// RFC 6455 §5: just enough framing for a ping, its pong and a closing handshake. A client's frames are
+// masked; a server's must not be.
+
+export const OPCODE = { text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
+
+/** One final, masked client frame with a short payload (control frames carry at most 125 bytes). */
+export function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const mask = randomBytes(4);
+  const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
+}
+
+export const closePayload = (code: number, reason = ''): Buffer => {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+  payload.writeUInt16BE(code);
+  payload.write(reason, 2);
+  return payload;
+};
+
+export interface Frame {
+  fin: boolean;
+  opcode: number;
+  masked: boolean;
+  payload: Buffer;
+}
+
+/** The length of the first whole frame in `buffer`, if it is all there. */
+export function frameLength(buffer: Buffer): number | undefined {
+  if (buffer.length < 2) return undefined;
+  let length = buffer[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (buffer.length < 4) return undefined;
+    length = buffer.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (buffer.length < 10) return undefined;
+    length = Number(buffer.readBigUInt64BE(2));
+    offset = 10;
+  }
+  if (buffer[1]! & 0x80) offset += 4;
+  return buffer.length >= offset + length ? offset + length : undefined;
+}
+
+/** Parses a whole frame as `frameLength` cut it. */
+export function parseFrame(bytes: Buffer): Frame {
+  const masked = (bytes[1]! & 0x80) !== 0;
+  const short = bytes[1]! & 0x7f;
+  let offset = short === 126 ? 4 : short === 127 ? 10 : 2;
+  let payload = bytes.subarray(offset + (masked ? 4 : 0));
+  if (masked) {
+    const mask = bytes.subarray(offset, offset + 4);
+    payload = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+    offset += 4;
+  }
+  return { fin: (bytes[0]! & 0x80) !== 0, opcode: bytes[0]! & 0x0f, masked, payload };
+}

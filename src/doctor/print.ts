@@ -1,0 +1,63 @@
+import type { DoctorReport, StepName } from './probe';
+
+const COLORS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
+
+/** The human form of a report: every section in the order of the exchange, each with its time. */
+export function formatReport(report: DoctorReport, { color = false }: { color?: boolean } = {}): string {
+  const paint = (name: keyof typeof COLORS, text: string): string => (color ? `\x1b[${COLORS[name]}m${text}\x1b[0m` : text);
+  const mark = (ok: boolean): string => (ok ? paint('green', 'PASS') : paint('red', 'FAIL'));
+  const out: string[] = [paint('bold', `steadysocket doctor ${report.url}`) + paint('dim', ` (Upgrade: ${report.upgrade})`), ''];
+  let number = 0;
+  const section = (title: string, name?: StepName, extra = ''): void => {
+    const step = name && report.steps.find((item) => item.name === name);
+    const time = step ? paint('dim', `${step.ms} ms`) : '';
+    out.push(`${++number}. ${paint('bold', title)}${time ? '  ' + time : ''}${step ? `  ${step.ok ? '' : paint('red', '✗ ')}${step.detail}` : ''}${extra}`);
+  };
+  const indent = (text: string, prefix: string): void => {
+    for (const line of text.replace(/\r\n\r\n$/, '').split('\r\n')) out.push(`   ${paint('dim', prefix)}${line}`);
+  };
+
+  if (report.dns) section('DNS', 'dns');
+  if (report.steps.some((step) => step.name === 'tcp')) section('TCP connect', 'tcp');
+  if (report.steps.some((step) => step.name === 'tls')) {
+    section('TLS', 'tls');
+    const tls = report.tls;
+    if (tls) {
+      out.push(`   ALPN ${tls.alpn || 'none'}; subject ${tls.subject ?? '?'}; issuer ${tls.issuer ?? '?'}`);
+      if (tls.validTo) out.push(`   valid to ${tls.validTo.slice(0, 10)} (${tls.daysLeft} days left)`);
+      out.push(`   verification: ${tls.verified ? paint('green', 'ok') : paint('red', tls.reason ?? 'failed')}`);
+    }
+  }
+  if (report.request) {
+    section('Request, as sent', 'request');
+    indent(report.request.head, '> ');
+  }
+  if (report.response || report.raw || report.steps.some((step) => step.name === 'response')) {
+    section('Response, as received', 'response', report.response ? paint('dim', ` (first byte after ${report.response.ttfb} ms)`) : '');
+    if (report.response) indent(report.response.head, '< ');
+    const body = report.response?.body ?? report.raw;
+    if (body) out.push(`   ${paint('dim', `${report.raw ? 'bytes' : 'body'} (${body.bytes}${body.bytes === 512 ? ', cut at 512' : ''}):`)} ${body.text ?? body.hex}`);
+  }
+  if (report.checks.length) {
+    section('Checks');
+    for (const check of report.checks) {
+      const line = check.ok ? check.got : `expected ${check.expected}, got ${check.got}`;
+      out.push(`   ${mark(check.ok)} ${check.name.padEnd(10)} ${line}${check.note ? paint('yellow', ` (${check.note})`) : ''}`);
+    }
+  }
+  if (report.after) out.push(`   after the 101 (${report.after.bytes} bytes): ${report.after.text ?? report.after.hex}`);
+  const h2c = report.h2c;
+  if (h2c) {
+    section('h2c upgrade', 'h2c', `  ${paint('dim', `(${h2c.result})`)}`);
+    if (h2c.frame) out.push(`   first frame: ${h2c.frame}`);
+    for (const setting of h2c.settings ?? []) out.push(`   ${setting.name} = ${setting.value}`);
+    if (h2c.priorKnowledge) section('HTTP/2 with prior knowledge', 'prior-knowledge');
+  }
+  const { verdict } = report;
+  section('Verdict');
+  out.push(`   ${verdict.ok ? paint('green', 'OK') : paint('red', verdict.kind ?? 'failed')}: ${verdict.message}`);
+  if (verdict.hint) out.push(`   hint: ${verdict.hint}`);
+  if (verdict.fix) out.push(`   fix:  ${verdict.fix}`);
+  out.push(paint('dim', `   exit code ${verdict.exitCode}`));
+  return out.join('\n') + '\n';
+}

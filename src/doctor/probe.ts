@@ -1,0 +1,373 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { classifyNodeError, responseError } from '../classify';
+import { SteadySocketError, type ErrorKind } from '../errors';
+import { HINTS } from '../hints';
+import { checkProtocols } from '../options';
+import { maskProtocols, normalizeUrl, redactUrl } from '../url';
+import { advise, EXIT_CODES } from './advice';
+import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
+import { looksLikeFrame, probeH2c, H2C_SETTINGS, type H2cReport } from './h2c';
+import { connectTcp, header, headLength, parseHead, resolve, show, since, startTls, Wire, type Head, type TlsFacts } from './wire';
+
+export interface DoctorOptions {
+  /** Subprotocols to offer. */
+  protocols?: string[];
+  /** Extra request headers, as `[name, value]` pairs or an object. */
+  headers?: [string, string][] | Record<string, string>;
+  origin?: string;
+  /** ms each step (DNS, TCP, TLS, the answer, the ping, the close) may take. Default 10000. */
+  timeout?: number;
+  /** Go on after a certificate that fails verification (the report still says why it failed). */
+  insecure?: boolean;
+  /** Certificate authorities to trust, PEM. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** The Upgrade token to ask for. Default 'websocket'; 'h2c' probes the HTTP/2 cleartext upgrade. */
+  upgrade?: string;
+}
+
+export type StepName = 'dns' | 'tcp' | 'tls' | 'request' | 'response' | 'ping' | 'close' | 'h2c' | 'prior-knowledge';
+
+/** One step of the exchange, in order, with its duration. */
+export interface DoctorStep {
+  name: StepName;
+  ok: boolean;
+  /** ms */
+  ms: number;
+  detail: string;
+}
+
+/** One line of the check list: pass or fail, expected against got. */
+export interface DoctorCheck {
+  name: 'status' | 'upgrade' | 'connection' | 'accept' | 'protocol' | 'extensions' | 'ping' | 'close' | 'settings';
+  ok: boolean;
+  expected: string;
+  got: string;
+  note?: string;
+}
+
+/** What `probe()` returns and `steadysocket doctor --json` prints (README, "Doctor"). */
+export interface DoctorReport {
+  /** Redacted. */
+  url: string;
+  upgrade: string;
+  steps: DoctorStep[];
+  dns?: { host: string; addresses: { address: string; family: number }[]; used: string };
+  tls?: TlsFacts;
+  /** The request head exactly as sent, with secrets masked. */
+  request?: { head: string };
+  /** The response head exactly as received (cookie values masked), and the first 512 bytes of a refusal's body. */
+  response?: Head & { head: string; ttfb: number; body?: ReturnType<typeof show> };
+  /** Bytes that were not HTTP at all, as received. */
+  raw?: ReturnType<typeof show>;
+  checks: DoctorCheck[];
+  /** ms of the ping/pong round trip. */
+  rtt?: number;
+  /** The server's answer to the closing handshake. */
+  close?: { code?: number; reason: string };
+  /** For an Upgrade token other than websocket and h2c: the first bytes after the 101. */
+  after?: ReturnType<typeof show>;
+  h2c?: H2cReport;
+  verdict: { ok: boolean; kind?: ErrorKind; message: string; hint?: string; fix?: string; exitCode: number };
+}
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|key|auth|pass/i;
+// Headers that hold no secret, whatever their names say: the request's own, and challenges.
+const OWN = /^(sec-websocket-key|sec-websocket-version|sec-websocket-extensions|sec-websocket-protocol|http2-settings|upgrade|connection|host|www-authenticate|proxy-authenticate)$/i;
+
+const invalid = (message: string): never => {
+  throw new SteadySocketError('invalid-options', message);
+};
+
+/** Bad input throws at the call; everything the network does ends up in the report. */
+function check(url: string, options: DoctorOptions): { url: URL; headers: [string, string][]; timeout: number; upgrade: string; protocols: string[] } {
+  const upgrade = options.upgrade ?? 'websocket';
+  if (typeof upgrade !== 'string' || !TOKEN.test(upgrade)) invalid(`upgrade must be an HTTP token, got ${JSON.stringify(upgrade)}`);
+  const parsed = new URL(upgrade.toLowerCase() === 'websocket' ? normalizeUrl(url) : normalizeUrl(url).replace(/^ws/, 'http'));
+  const timeout = options.timeout ?? 10000;
+  if (typeof timeout !== 'number' || !(timeout >= 1) || !Number.isFinite(timeout)) invalid(`timeout must be a finite number >= 1, got ${String(timeout)}`);
+  const headers = Array.isArray(options.headers) ? options.headers : Object.entries(options.headers ?? {});
+  for (const [name, value] of headers) {
+    if (!TOKEN.test(name) || name.includes('/')) invalid(`header name ${JSON.stringify(name)} is not an HTTP token`);
+    if (typeof value !== 'string' || /[\r\n]/.test(value)) invalid(`header ${name} must be a one-line string`);
+  }
+  if (options.origin !== undefined && (typeof options.origin !== 'string' || /[\r\n]/.test(options.origin))) invalid('origin must be a one-line string');
+  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols) };
+}
+
+/** Shows a head with every secret masked: query values, credentials, cookies, token-carrying subprotocols. */
+function redactHead(lines: [string, string][], first: string): string {
+  const shown = lines.map(([name, value]) => {
+    if (/^sec-websocket-protocol$/i.test(name)) return `${name}: ${maskProtocols(value.split(/\s*,\s*/)).join(', ')}`;
+    return `${name}: ${!OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value}`;
+  });
+  return [first, ...shown].join('\r\n') + '\r\n\r\n';
+}
+
+/**
+ * Runs one opening handshake by hand and reports every step: DNS, TCP, TLS, the request as sent, the
+ * answer as received, the RFC 6455 checks of a 101, a ping and a close; or, for `upgrade: 'h2c'`, the
+ * HTTP/2 cleartext upgrade and prior knowledge. The verdict's kind is the one the client reports.
+ */
+export async function probe(target: string, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const { url, headers, timeout, upgrade, protocols } = check(target, options);
+  const mode = upgrade.toLowerCase() === 'websocket' ? 'websocket' : upgrade.toLowerCase() === 'h2c' ? 'h2c' : 'other';
+  const report: DoctorReport = { url: redactUrl(url.href), upgrade, steps: [], checks: [], verdict: { ok: false, message: '', exitCode: 1 } };
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const step = (name: StepName, ok: boolean, start: number, detail: string): void => void report.steps.push({ name, ok, ms: since(start), detail });
+  const fail = (kind: ErrorKind, message: string, detail: Parameters<typeof advise>[1] = {}): DoctorReport => {
+    // The client's hints speak of WebSocket; another upgrade gets the advice alone.
+    const hint = mode === 'websocket' ? HINTS[kind] : undefined;
+    report.verdict = { ok: false, kind, message, hint, fix: advise(kind, detail) || undefined, exitCode: EXIT_CODES[kind] ?? 1 };
+    return report;
+  };
+  const failed = (error: Error & { code?: string }): DoctorReport => fail(classifyNodeError(error, 0, false).kind, error.code ? `${error.code}: ${error.message}` : error.message);
+
+  // 1. DNS
+  let start = performance.now();
+  try {
+    report.dns = await resolve(url.hostname);
+    step('dns', true, start, report.dns.addresses.map(({ address }) => address).join(', ') + ` (using ${report.dns.used})`);
+  } catch (error) {
+    step('dns', false, start, String((error as Error & { code?: string }).code ?? error));
+    return failed(error as Error);
+  }
+
+  // 2. TCP
+  start = performance.now();
+  const tcp = await connectTcp(report.dns.used, port, start + timeout);
+  if (!tcp) return step('tcp', false, start, 'no connection in time'), fail('timeout', `no TCP connection to ${report.dns.used}:${port} within ${timeout} ms`);
+  if (tcp instanceof Error) return step('tcp', false, start, tcp.code ?? tcp.message), failed(tcp);
+  step('tcp', true, start, `connected to ${report.dns.used}:${port}`);
+
+  // 3. TLS
+  let socket = tcp;
+  if (secure) {
+    start = performance.now();
+    const { tls, facts, error } = await startTls(tcp, report.dns.host, { ca: options.ca, alpn: ['http/1.1'] }, start + timeout);
+    if (!tls || !facts) {
+      tcp.destroy();
+      step('tls', false, start, error ? (error.code ?? error.message) : 'no TLS handshake in time');
+      return error ? failed(error) : fail('timeout', `no TLS handshake within ${timeout} ms`);
+    }
+    report.tls = facts;
+    step('tls', facts.verified, start, `${facts.version}, ${facts.cipher}${facts.verified ? ', certificate verified' : `, certificate NOT verified: ${facts.reason}`}`);
+    if (!facts.verified && !options.insecure) {
+      tls.destroy();
+      // Nothing is sent over a connection that failed verification: the request may carry credentials.
+      return fail('tls', `certificate verification failed: ${facts.reason}`);
+    }
+    socket = tls;
+  }
+  const wire = new Wire(socket);
+  try {
+    return await exchange(wire);
+  } finally {
+    wire.destroy();
+  }
+
+  async function exchange(wire: Wire): Promise<DoctorReport> {
+    // 4. The request
+    const key = randomBytes(16).toString('base64');
+    const lines: [string, string][] = [['Host', url.host]];
+    if (mode === 'websocket') {
+      lines.push(['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', key], ['Sec-WebSocket-Version', '13']);
+      if (protocols.length) lines.push(['Sec-WebSocket-Protocol', protocols.join(', ')]);
+      lines.push(['Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits']);
+    } else if (mode === 'h2c') lines.push(['Connection', 'Upgrade, HTTP2-Settings'], ['Upgrade', 'h2c'], ['HTTP2-Settings', H2C_SETTINGS]);
+    else lines.push(['Connection', 'Upgrade'], ['Upgrade', upgrade]);
+    if (options.origin) lines.push(['Origin', options.origin]);
+    if ((url.username || url.password) && !headers.some(([name]) => /^authorization$/i.test(name))) {
+      const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      lines.push(['Authorization', `Basic ${Buffer.from(user).toString('base64')}`]);
+    }
+    lines.push(...headers, ['User-Agent', 'steadysocket-doctor']);
+    const requestTarget = url.pathname + url.search;
+    start = performance.now();
+    wire.write(`GET ${requestTarget} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`);
+    report.request = { head: redactHead(lines, `GET ${redactUrl(requestTarget)} HTTP/1.1`) };
+    step('request', true, start, `GET ${redactUrl(requestTarget)} with Upgrade: ${upgrade}`);
+
+    // 5. The answer: an HTTP/1.1 head, or bytes that are not HTTP (an HTTP/2 frame, a banner, TLS).
+    const sent = performance.now();
+    const notHttp = (buffer: Buffer): boolean => buffer.length >= 5 ? !buffer.subarray(0, 5).equals(Buffer.from('HTTP/')) : !'HTTP/'.startsWith(buffer.toString('latin1'));
+    const got = await wire.read((buffer) => (notHttp(buffer) ? (buffer.length >= 9 || wire.ended ? buffer.length : undefined) : headLength(buffer) ?? (buffer.length > 65536 ? buffer.length : undefined)), sent + timeout);
+    const ttfb = wire.firstByteAt ? Math.round((wire.firstByteAt - sent) * 10) / 10 : undefined;
+    if (!got || !got.length) {
+      if (wire.buffer.length) report.raw = show(wire.buffer.subarray(0, 512));
+      step('response', false, sent, wire.error ? (wire.error.code ?? wire.error.message) : wire.ended ? 'the server closed the connection without an answer' : 'no answer in time');
+      if (wire.error) return failed(wire.error);
+      if (wire.ended) return fail(wire.buffer.length ? 'no-protocol-support' : 'network', wire.buffer.length ? 'the server sent a partial answer and closed' : 'the server closed the connection without answering');
+      return fail('timeout', `no answer within ${timeout} ms`);
+    }
+    if (notHttp(got)) {
+      report.raw = show(got.subarray(0, 512));
+      step('response', false, sent, `${got.length} bytes that are not HTTP/1.1`);
+      if (mode === 'h2c') {
+        report.h2c = await probeH2c(wire, { bytes: got }, url, timeout, step);
+        return h2cVerdict();
+      }
+      const tlsRecord = got[0] === 0x15 || got[0] === 0x16;
+      return fail(
+        'no-protocol-support',
+        tlsRecord
+          ? 'the server answered with TLS: use wss: (or https:) for this port'
+          : looksLikeFrame(got)
+            ? 'the server speaks HTTP/2 with prior knowledge only (it answered with HTTP/2 frames), and WebSocket needs HTTP/1.1 here'
+            : 'the server does not speak HTTP/1.1 here',
+      );
+    }
+    const head = parseHead(got.toString('latin1'));
+    if (!head) {
+      report.raw = show(got.subarray(0, 512));
+      step('response', false, sent, 'a malformed HTTP head');
+      return fail('no-protocol-support', 'the server sent a malformed HTTP response head');
+    }
+    // A redirect's target may carry a token in its query, as the URL may.
+    const shown = head.headers.map(([name, value]): [string, string] => [name, /^location$/i.test(name) ? redactUrl(value) : value]);
+    const shownHead = redactHead(shown, `HTTP/${head.httpVersion} ${head.status}${head.statusText ? ' ' + head.statusText : ''}`);
+    report.response = { ...head, head: shownHead, ttfb: ttfb ?? 0 };
+    report.response.headers = shown.map(([name, value]) => [name, !OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value]);
+    step('response', head.status === 101, sent, `${head.status} ${head.statusText}`.trim());
+
+    if (head.status !== 101) {
+      report.response.body = await readBody(wire, head, sent + timeout);
+      report.checks.push({ name: 'status', ok: false, expected: '101 Switching Protocols', got: `${head.status} ${head.statusText}`.trim() });
+      if (mode === 'h2c') {
+        report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step);
+        return h2cVerdict();
+      }
+      const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
+      return fail(error.kind, error.message, { status: head.status, location: error.headers?.location });
+    }
+    report.checks.push({ name: 'status', ok: true, expected: '101 Switching Protocols', got: `101 ${head.statusText}`.trim() });
+    const upgradeGot = header(head.headers, 'upgrade');
+    const connection = header(head.headers, 'connection');
+    report.checks.push(
+      { name: 'upgrade', ok: upgradeGot?.toLowerCase() === upgrade.toLowerCase(), expected: upgrade, got: upgradeGot ?? '(absent)' },
+      { name: 'connection', ok: !!connection?.split(',').some((token) => token.trim().toLowerCase() === 'upgrade'), expected: 'contains Upgrade', got: connection ?? '(absent)' },
+    );
+    if (mode === 'h2c') {
+      report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step);
+      return h2cVerdict();
+    }
+    if (mode === 'other') {
+      const after = await wire.read((buffer) => (buffer.length >= 64 ? 64 : undefined), performance.now() + Math.min(timeout, 300));
+      const bytes = after ?? wire.buffer.subarray(0, 64);
+      if (bytes.length) report.after = show(bytes);
+      const bad = report.checks.find((line) => !line.ok);
+      return bad ? fail('bad-upgrade-header', `the 101 fails the ${bad.name} check`, { check: bad.name }) : ok(`the server switched to ${upgrade}`);
+    }
+    return websocketChecks(wire, head, key);
+  }
+
+  async function websocketChecks(wire: Wire, head: Head, key: string): Promise<DoctorReport> {
+    const expected = createHash('sha1').update(key + GUID).digest('base64');
+    const accept = header(head.headers, 'sec-websocket-accept');
+    const echoed = accept === key;
+    report.checks.push({
+      name: 'accept',
+      ok: accept === expected,
+      expected,
+      got: accept ?? '(absent)',
+      note: echoed ? 'the key itself was echoed' : accept === 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' ? "RFC 6455's example value, right only for its example key" : undefined,
+    });
+    const chosen = header(head.headers, 'sec-websocket-protocol');
+    report.checks.push({
+      name: 'protocol',
+      ok: protocols.length ? chosen !== undefined && protocols.includes(chosen) : chosen === undefined,
+      expected: protocols.length ? `one of ${maskProtocols(protocols).join(', ')}` : '(absent: none offered)',
+      got: chosen === undefined ? '(absent)' : maskProtocols([chosen])[0]!,
+    });
+    const extensions = header(head.headers, 'sec-websocket-extensions');
+    const names = extensions ? extensions.split(',').map((item) => item.split(';')[0]!.trim()) : [];
+    report.checks.push({
+      name: 'extensions',
+      ok: names.every((name) => name === 'permessage-deflate'),
+      expected: 'none, or permessage-deflate (offered)',
+      got: extensions ?? '(absent)',
+    });
+    const bad = report.checks.find((line) => !line.ok);
+    if (bad) {
+      const kind: ErrorKind = bad.name === 'protocol' ? 'subprotocol-mismatch' : bad.name === 'extensions' ? 'extension-mismatch' : 'bad-upgrade-header';
+      return fail(kind, `the 101 fails the ${bad.name} check: expected ${bad.expected}, got ${bad.got}`, { check: bad.name, echoed });
+    }
+
+    // 6. A ping and a clean close over the open connection.
+    const payload = randomBytes(8);
+    start = performance.now();
+    wire.write(clientFrame(OPCODE.ping, payload));
+    const pong = await nextFrame(wire, start + timeout, (frame) => frame.opcode === OPCODE.close || (frame.opcode === OPCODE.pong && frame.payload.equals(payload)));
+    if (pong?.opcode === OPCODE.pong) {
+      report.rtt = since(start);
+      report.checks.push({ name: 'ping', ok: true, expected: 'a pong with the same payload', got: `pong in ${report.rtt} ms` });
+      step('ping', true, start, `pong in ${report.rtt} ms`);
+    } else {
+      const got = pong ? `a close frame (${closeOf(pong).code ?? 'no code'})` : wire.ended ? 'the connection closed' : 'nothing in time';
+      report.checks.push({ name: 'ping', ok: false, expected: 'a pong with the same payload', got });
+      step('ping', false, start, got);
+      if (pong) report.close = closeOf(pong);
+      return fail('heartbeat-timeout', `the connection opened, but the ping got ${got}`, { check: 'ping' });
+    }
+    start = performance.now();
+    wire.write(clientFrame(OPCODE.close, closePayload(1000)));
+    const closing = await nextFrame(wire, start + timeout, (frame) => frame.opcode === OPCODE.close);
+    report.close = closing ? closeOf(closing) : undefined;
+    const code = report.close?.code;
+    const closeOk = code === 1000;
+    const got = closing ? `${code ?? 'no code'}${report.close!.reason ? ' ' + report.close!.reason : ''}` : 'no close frame';
+    report.checks.push({ name: 'close', ok: closeOk, expected: '1000', got });
+    step('close', closeOk, start, got);
+    if (!closeOk) return fail('protocol-error', `the closing handshake got ${got}`, { check: 'close' });
+    return ok('the WebSocket opened, answered a ping and closed cleanly');
+  }
+
+  function ok(message: string): DoctorReport {
+    report.verdict = { ok: true, message, exitCode: 0 };
+    return report;
+  }
+
+  function h2cVerdict(): DoctorReport {
+    const h2c = report.h2c!;
+    if (h2c.settings) report.checks.push({ name: 'settings', ok: h2c.result === 'supported', expected: 'a SETTINGS frame on stream 0, length a multiple of 6', got: h2c.frame ?? '(none)' });
+    switch (h2c.result) {
+      case 'supported':
+        return ok('the server upgraded to HTTP/2 (h2c) and sent its SETTINGS');
+      case 'prior-knowledge-only':
+        return fail('no-protocol-support', 'the server speaks HTTP/2 with prior knowledge only: it answered the HTTP/1.1 request with HTTP/2 frames', { check: 'h2c:prior-knowledge-only' });
+      case 'ignored':
+        return fail('no-protocol-support', `the server ignores Upgrade: h2c (it answered ${report.response?.status} over HTTP/1.1)`, { check: 'h2c:ignored' });
+      case 'not-http':
+        return fail('no-protocol-support', 'the server does not speak HTTP here');
+      default:
+        return fail('bad-upgrade-header', `a broken h2c upgrade: ${h2c.detail}`, { check: 'h2c:broken-upgrade' });
+    }
+  }
+}
+
+/** The first 512 bytes of a refusal's body: as much as Content-Length says, or what comes before the end. */
+async function readBody(wire: Wire, head: Head, deadline: number): Promise<ReturnType<typeof show> | undefined> {
+  const length = Number(header(head.headers, 'content-length') ?? NaN);
+  const want = Number.isFinite(length) ? Math.min(length, 512) : 512;
+  if (want === 0) return undefined;
+  const bytes = await wire.read((buffer) => (buffer.length >= want ? want : undefined), Math.min(deadline, performance.now() + 500));
+  const body = bytes ?? wire.buffer.subarray(0, want);
+  return body.length ? show(body) : undefined;
+}
+
+/** The next frame `wanted` accepts; others (a greeting message, a server's own ping) are skipped. */
+async function nextFrame(wire: Wire, deadline: number, wanted: (frame: Frame) => boolean): Promise<Frame | undefined> {
+  for (;;) {
+    const bytes = await wire.read(frameLength, deadline);
+    if (!bytes) return undefined;
+    const frame = parseFrame(bytes);
+    if (wanted(frame)) return frame;
+  }
+}
+
+const closeOf = (frame: Frame): { code?: number; reason: string } => ({
+  code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : undefined,
+  reason: frame.payload.subarray(2).toString('utf8'),
+});

@@ -1,0 +1,190 @@
+import { lookup } from 'node:dns/promises';
+import { isIP, connect as tcpConnect, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+
+/** Milliseconds, to a tenth: what the report shows. */
+export const since = (start: number): number => Math.round((performance.now() - start) * 10) / 10;
+
+/**
+ * Bytes from a socket, read as they come: the doctor reads a response head, a body, frames, each
+ * with a deadline, and must see an end or a reset as what it is rather than as an exception.
+ */
+export class Wire {
+  buffer = Buffer.alloc(0);
+  ended = false;
+  error?: Error & { code?: string };
+  firstByteAt?: number;
+  #wake?: () => void;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.firstByteAt ??= performance.now();
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.#wake?.();
+    });
+    socket.on('error', (error) => {
+      this.error ??= error;
+      this.#wake?.();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      this.#wake?.();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.#wake?.();
+    });
+  }
+
+  /**
+   * Waits until `take` finds what it needs in the buffer (it returns how many bytes), then removes
+   * and returns them. Undefined when the stream ended or the deadline (performance.now() ms) passed.
+   */
+  async read(take: (buffer: Buffer) => number | undefined, deadline: number): Promise<Buffer | undefined> {
+    for (;;) {
+      const length = take(this.buffer);
+      if (length !== undefined) {
+        const out = this.buffer.subarray(0, length);
+        this.buffer = this.buffer.subarray(length);
+        return out;
+      }
+      const left = deadline - performance.now();
+      if (this.ended || this.error || left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.#wake?.(), left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          this.#wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  write(bytes: string | Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export interface Resolved {
+  host: string;
+  addresses: { address: string; family: number }[];
+  used: string;
+}
+
+/** The addresses of `host` (an IP literal is its own), and the one used: the first, as Node's connect would. */
+export async function resolve(host: string): Promise<Resolved> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const addresses = isIP(bare) ? [{ address: bare, family: isIP(bare) }] : await lookup(bare, { all: true });
+  return { host: bare, addresses, used: addresses[0]!.address };
+}
+
+/** A TCP connection, or the error (refused, reset, unreachable), or undefined on timeout. */
+export function connectTcp(address: string, port: number, deadline: number): Promise<Socket | (Error & { code?: string }) | undefined> {
+  return new Promise((done) => {
+    const socket = tcpConnect({ host: address, port });
+    const timer = setTimeout(() => (socket.destroy(), done(undefined)), Math.max(0, deadline - performance.now()));
+    socket.once('connect', () => (clearTimeout(timer), socket.removeAllListeners('error'), done(socket)));
+    socket.once('error', (error) => (clearTimeout(timer), done(error)));
+  });
+}
+
+export interface TlsFacts {
+  version?: string;
+  cipher?: string;
+  alpn?: string | false;
+  subject?: string;
+  issuer?: string;
+  validTo?: string;
+  daysLeft?: number;
+  /** The chain is trusted and the certificate names the host. */
+  verified: boolean;
+  /** Why verification failed, as OpenSSL and Node name it. */
+  reason?: string;
+}
+
+const name = (fields: PeerCertificate['subject'] | undefined): string | undefined =>
+  fields && (Object.entries(fields) as [string, string | string[]][]).map(([key, value]) => `${key}=${[value].flat().join('+')}`).join(', ');
+
+/**
+ * TLS over `socket`. Verification is done here rather than by aborting the handshake, so a failing
+ * certificate can still be shown; the caller sends nothing over a connection that failed it unless
+ * told to (`--insecure`).
+ */
+export function startTls(
+  socket: Socket,
+  host: string,
+  options: { ca?: string | Buffer | (string | Buffer)[]; alpn: string[] },
+  deadline: number,
+): Promise<{ tls?: TLSSocket; facts?: TlsFacts; error?: Error & { code?: string } }> {
+  return new Promise((done) => {
+    const tls = tlsConnect({ socket, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ca: options.ca, ALPNProtocols: options.alpn });
+    const timer = setTimeout(() => (tls.destroy(), done({})), Math.max(0, deadline - performance.now()));
+    tls.once('error', (error: Error & { code?: string }) => (clearTimeout(timer), done({ error })));
+    tls.once('secureConnect', () => {
+      clearTimeout(timer);
+      tls.removeAllListeners('error');
+      const cert = tls.getPeerCertificate();
+      const identity = cert && Object.keys(cert).length ? checkServerIdentity(host, cert) : new Error('the server sent no certificate');
+      const reason = tls.authorizationError ? String(tls.authorizationError) : identity ? ((identity as Error & { code?: string }).code ?? identity.message) : undefined;
+      const validTo = cert?.valid_to ? new Date(cert.valid_to) : undefined;
+      done({
+        tls,
+        facts: {
+          version: tls.getProtocol() ?? undefined,
+          cipher: tls.getCipher()?.name,
+          alpn: tls.alpnProtocol ?? false,
+          subject: name(cert?.subject),
+          issuer: name(cert?.issuer),
+          validTo: validTo?.toISOString(),
+          daysLeft: validTo ? Math.floor((validTo.getTime() - Date.now()) / 86400000) : undefined,
+          verified: !reason,
+          reason,
+        },
+      });
+    });
+  });
+}
+
+/** The length of a response head in `buffer` (through the blank line), if all of it is there. */
+export const headLength = (buffer: Buffer): number | undefined => {
+  const end = buffer.indexOf('\r\n\r\n');
+  return end < 0 ? undefined : end + 4;
+};
+
+export interface Head {
+  httpVersion: string;
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+}
+
+/** Parses `HTTP/1.1 101 Switching Protocols` and its header lines. */
+export function parseHead(text: string): Head | undefined {
+  const [statusLine = '', ...lines] = text.replace(/\r\n\r\n$/, '').split('\r\n');
+  const match = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(statusLine);
+  if (!match) return undefined;
+  const headers = lines.map((line): [string, string] => {
+    const colon = line.indexOf(':');
+    return colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1).trim()];
+  });
+  return { httpVersion: match[1]!, status: Number(match[2]), statusText: match[3] ?? '', headers };
+}
+
+/** A header's values joined as HTTP joins repeated fields; undefined when absent. */
+export const header = (headers: [string, string][], wanted: string): string | undefined => {
+  const values = headers.filter(([key]) => key.toLowerCase() === wanted).map(([, value]) => value);
+  return values.length ? values.join(', ') : undefined;
+};
+
+/** Text when the bytes are printable UTF-8, hex otherwise. */
+export function show(bytes: Buffer): { bytes: number; text?: string; hex?: string } {
+  const text = bytes.toString('utf8');
+  return Buffer.byteLength(text) === bytes.length && !/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(text)
+    ? { bytes: bytes.length, text }
+    : { bytes: bytes.length, hex: bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ') };
+}
