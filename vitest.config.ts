@@ -28,7 +28,7 @@ export default defineConfig({
           name: 'dist',
           include: ['test/integration/**/*.test.ts'],
           // These drive dist/ from a child process already, or are long soaks: once is enough.
-          exclude: ['test/integration/{soak,leaks,exit}.test.ts'],
+          exclude: ['test/integration/{soak,leaks,exit,doctor-cli}.test.ts'],
           testTimeout: 20000,
           hookTimeout: 20000,
         },

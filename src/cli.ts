@@ -108,8 +108,9 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
           .join('')}`;
     process.stdout.write(line + '\n');
   };
-  socket.on('state', (state) => print('state', { state, attempt: socket.attempt || undefined }));
+  socket.on('connecting', ({ attempt }) => print('connecting', { attempt }));
   socket.on('open', ({ protocol }) => print('open', { protocol: protocol || undefined }));
+  socket.on('state', (state) => state === 'closed' && print('closed', {}));
   socket.on('heartbeat', ({ rtt }) => print('heartbeat', { rtt: `${rtt}ms` }));
   socket.on('error', (error) => print('error', { kind: error.kind, status: error.status, message: error.message }));
   socket.on('close', ({ code, reason, wasClean }) => print('close', { code, reason: reason || undefined, clean: wasClean }));
@@ -130,6 +131,8 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
             `  messages in ${stats.messagesIn}, out ${stats.messagesOut}; failures ${failures}\n`,
         );
       }
+      // The summary is the last line: the closing handshake that follows is not news.
+      socket.removeAllListeners();
       void socket.close().then(() => done(0));
     };
     process.on('SIGINT', stop);

@@ -1,0 +1,147 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHandshakeServer, type HandshakeServer } from '../helpers/handshake-server';
+import { closedPort, startServer, type EchoServer } from '../helpers/servers';
+
+// `steadysocket doctor` as a user runs it: the package packed and installed (offline, its
+// dependencies from this checkout), the command spawned from node_modules/.bin.
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let folder: string;
+let bin: string;
+let echo: EchoServer;
+let faults: HandshakeServer;
+const seen: IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'steadysocket-cli-'));
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  const from = (name: string): string => `file:${join(root, 'node_modules', name)}`;
+  writeFileSync(
+    join(folder, 'package.json'),
+    JSON.stringify({ private: true, dependencies: { steadysocket: `file:./${tarball}`, ws: from('ws'), eventemitter3: from('eventemitter3'), 'isomorphic-ws': from('isomorphic-ws') } }),
+  );
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent'], { cwd: folder });
+  bin = join(folder, 'node_modules', '.bin', 'steadysocket');
+  echo = await startServer({ handleProtocols: (protocols) => (protocols.has('chat.v1') ? 'chat.v1' : false) });
+  echo.wss.on('headers', (_headers, request) => seen.push(request.headers));
+  faults = await startHandshakeServer();
+}, 60000);
+
+afterAll(async () => {
+  await Promise.all([echo?.close(), faults?.close()]);
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+function run(args: string[], { until, signal }: { until?: RegExp; signal?: NodeJS.Signals } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: folder, env: { ...process.env, NO_COLOR: undefined } });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (until && signal && !signalled && until.test(stdout)) signalled = child.kill(signal);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('steadysocket doctor', () => {
+  it('prints every step in order and exits 0 when everything passed', async () => {
+    const { code, stdout } = await run(['doctor', echo.url + '/room?token=s3cret']);
+    expect(code).toBe(0);
+    const order = ['1. DNS', 'TCP connect', 'Request, as sent', 'Response, as received', 'Checks', 'Verdict'].map((title) => stdout.indexOf(title));
+    expect(order.every((index, position) => index > (position ? order[position - 1]! : -1))).toBe(true);
+    expect(stdout).toContain('> GET /room?token=*** HTTP/1.1');
+    expect(stdout).toContain('< HTTP/1.1 101 Switching Protocols');
+    expect(stdout).toMatch(/PASS ping +pong in [\d.]+ ms/);
+    expect(stdout).toContain('OK: the WebSocket opened');
+    expect(stdout).not.toContain('s3cret');
+    // Not a terminal: no colours.
+    expect(stdout).not.toContain('\x1b[');
+  });
+
+  it('passes --protocol, --header and --origin to the server', async () => {
+    seen.length = 0;
+    const { code, stdout } = await run(['doctor', echo.url, '-p', 'chat.v2', '--protocol', 'chat.v1', '-H', 'X-Trace: abc', '--origin', 'https://app.example']);
+    expect(code).toBe(0);
+    expect(seen[0]).toMatchObject({ 'sec-websocket-protocol': 'chat.v2, chat.v1', 'x-trace': 'abc', origin: 'https://app.example' });
+    expect(stdout).toMatch(/PASS protocol +chat\.v1/);
+  });
+
+  it('--json prints the report object', async () => {
+    const { code, stdout } = await run(['doctor', faults.url('101-accept-echo-key'), '--json']);
+    const report = JSON.parse(stdout) as { verdict: { ok: boolean; kind: string; exitCode: number }; checks: { name: string; ok: boolean }[]; steps: unknown[] };
+    expect(code).toBe(14);
+    expect(report.verdict).toMatchObject({ ok: false, kind: 'bad-upgrade-header', exitCode: 14 });
+    expect(report.checks.find((check) => !check.ok)!.name).toBe('accept');
+    expect(report.steps.length).toBe(4);
+  });
+
+  it.each([
+    ['101-no-upgrade', 14, /FAIL upgrade +expected websocket, got \(absent\)/],
+    ['401', 17, /unauthorized: server answered 401/],
+    ['429', 18, /rate-limited/],
+    ['503', 19, /server-error/],
+    ['200-html', 13, /body \(14\): <h1>hello<\/h1>/],
+  ])('%s: exit code %i', async (route, exitCode, output) => {
+    const { code, stdout } = await run(['doctor', faults.url(route)]);
+    expect(code).toBe(exitCode);
+    expect(stdout).toMatch(output);
+    expect(stdout).toContain(`exit code ${exitCode}`);
+  });
+
+  it('a refused port exits 10, a hang 11 after --timeout', async () => {
+    expect((await run(['doctor', `ws://127.0.0.1:${await closedPort()}/`])).code).toBe(10);
+    expect((await run(['doctor', faults.url('hang'), '--timeout', '300'])).code).toBe(11);
+  });
+
+  it.each([
+    [[], /a command is missing/],
+    [['doctor'], /the URL is missing/],
+    [['fix', 'ws://127.0.0.1/'], /unknown command: fix/],
+    [['doctor', 'ws://127.0.0.1/', '--timeout', 'soon'], /--timeout must be a number/],
+    [['doctor', 'ws://127.0.0.1/', '-H', 'no colon'], /--header must be 'Name: value'/],
+    [['doctor', 'ws://127.0.0.1/', '--ca', '/nonexistent.pem'], /--ca: cannot read \/nonexistent\.pem \(ENOENT\)/],
+    [['doctor', 'ws://127.0.0.1/', '--bogus'], /Unknown option '--bogus'/],
+    [['doctor', 'ftp://127.0.0.1/'], /unsupported scheme ftp:/],
+    [['doctor', 'ws://127.0.0.1/', '--upgrade', 'h2c', '--watch'], /--watch needs --upgrade websocket/],
+  ])('bad usage %j: exit code 2 and what is wrong', async (args, message) => {
+    const { code, stderr, stdout } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: steadysocket doctor <url>/);
+  });
+
+  it('--watch prints a line per event until Ctrl+C, then the stats, and exits 0', async () => {
+    const { code, stdout } = await run(['doctor', echo.url, '--watch', '--interval', '100'], { until: /heartbeat rtt=.*\n(.|\n)*heartbeat rtt=/, signal: 'SIGINT' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('watching (Ctrl+C stops)');
+    expect(stdout).toMatch(/\d\d:\d\d:\d\d\.\d{3} connecting attempt=1\n/);
+    expect(stdout).toMatch(/\d{3} open\n/);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(/messages in \d+, out \d+; failures none/);
+    expect(stdout).toMatch(/summary: 1 connects, 0 reconnects/);
+    expect(stdout).toMatch(/heartbeats [2-9]\d* sent, 0 missed/);
+  });
+
+  it('--watch --json prints one JSON object per line, the summary last', async () => {
+    const { code, stdout } = await run(['doctor', echo.url, '--watch', '--json', '--interval', '100'], { until: /"event":"heartbeat"/, signal: 'SIGTERM' });
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; verdict?: unknown; stats?: { connects: number } });
+    expect(lines[0]!.verdict).toMatchObject({ ok: true });
+    expect(lines.at(-1)).toMatchObject({ event: 'summary', stats: { connects: 1 } });
+  });
+});
