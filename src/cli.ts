@@ -84,7 +84,8 @@ function parse(argv: string[]): { url: string; options: DoctorOptions; json: boo
     options: { protocols: values.protocol, headers, origin: values.origin, timeout: number('timeout', values.timeout, 10000), insecure: values.insecure, ca, upgrade },
     json: !!values.json,
     watch: !!values.watch,
-    color: !values['no-color'] && !process.env.NO_COLOR && !!process.stdout.isTTY,
+    // Colours on a terminal, or when FORCE_COLOR asks (a pager, CI logs); NO_COLOR and --no-color win.
+    color: !values['no-color'] && !process.env.NO_COLOR && (!!process.stdout.isTTY || !!process.env.FORCE_COLOR),
     interval: number('interval', values.interval, 5000),
   };
 }

@@ -38,9 +38,12 @@ afterAll(async () => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-function run(args: string[], { until, signal }: { until?: RegExp; signal?: NodeJS.Signals } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  { until, signal, env = {} }: { until?: RegExp; signal?: NodeJS.Signals; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: folder, env: { ...process.env, NO_COLOR: undefined } });
+    const child = spawn(bin, args, { cwd: folder, env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env } });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -118,6 +121,21 @@ describe('steadysocket doctor', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');
+  });
+
+  it('colours when FORCE_COLOR asks, never with --no-color', async () => {
+    const coloured = await run(['doctor', echo.url], { env: { FORCE_COLOR: '1' } });
+    expect(coloured.stdout).toContain('\x1b[32mPASS\x1b[0m');
+    const plain = await run(['doctor', echo.url, '--no-color'], { env: { FORCE_COLOR: '1' } });
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).toContain('PASS');
+  });
+
+  it('the package exports probe() and formatReport() from steadysocket/doctor, in ESM and CommonJS', () => {
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import('steadysocket/doctor').then((m) => console.log(Object.keys(m).sort().join(',')))"], { cwd: folder, encoding: 'utf8' });
+    expect(esm.trim()).toBe('EXIT_CODES,formatReport,probe');
+    const cjs = execFileSync(process.execPath, ['-e', "console.log(typeof require('steadysocket/doctor').probe)"], { cwd: folder, encoding: 'utf8' });
+    expect(cjs.trim()).toBe('function');
   });
 
   it('--help prints the usage and exits 0', async () => {
