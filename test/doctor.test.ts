@@ -37,8 +37,10 @@ beforeAll(async () => {
   http2Port = await listenLocal(http2 as unknown as HttpServer);
   // Another Upgrade token: a 101 that switches to `chat/1`, then a greeting in that protocol.
   other = createHttpServer((_request, response) => response.writeHead(426, { Upgrade: 'chat/1' }).end());
+  // Asked for h2c, it switches and then sends no HTTP/2 preface: a broken upgrade.
   other.on('upgrade', (request, socket) => {
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${request.headers.upgrade === 'chat/1' ? 'chat/1' : 'other'}\r\nConnection: Upgrade\r\n\r\nHELLO chat/1\r\n`);
+    const token = request.headers.upgrade === 'chat/1' || request.headers.upgrade === 'h2c' ? request.headers.upgrade : 'other';
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${token}\r\nConnection: Upgrade\r\n\r\n${token === 'h2c' ? 'HELLO, not a frame' : 'HELLO chat/1\r\n'}`);
     socket.on('error', () => {});
     // An upgraded socket is paused: read it, or its end goes unnoticed and close() waits for ever.
     socket.on('end', () => socket.destroy()).resume();
@@ -235,10 +237,15 @@ describe('h2c and HTTP/2', () => {
     expect(websocket.verdict.message).toMatch(/HTTP\/2/);
   });
 
-  it('a 101 to another protocol under Upgrade: h2c is a broken upgrade', async () => {
+  it('a 101 to another protocol, or one without a SETTINGS frame after it, is a broken upgrade', async () => {
     const report = await probe(faults.url('ok').replace('ws:', 'http:'), { upgrade: 'h2c' });
     expect(report.h2c!.result).toBe('broken-upgrade');
-    expect(report.verdict).toMatchObject({ ok: false, kind: 'bad-upgrade-header' });
+    expect(report.verdict).toMatchObject({ ok: false, kind: 'bad-upgrade-header', exitCode: 14 });
+    expect(report.verdict.fix).toMatch(/followed at once by the server's SETTINGS frame/);
+    const noPreface = await probe(`http://127.0.0.1:${otherPort}/`, { upgrade: 'h2c' });
+    expect(noPreface.h2c).toMatchObject({ result: 'broken-upgrade', frame: 'type 0x4c length 4736332 flags 0x4f stream 740322927' });
+    expect(noPreface.checks.find((check) => check.name === 'settings')).toMatchObject({ ok: false });
+    expect(noPreface.verdict.kind).toBe('bad-upgrade-header');
   });
 });
 
@@ -246,7 +253,7 @@ describe('any other Upgrade token', () => {
   it('checks the 101 and its echoed token, and shows the first bytes after it', async () => {
     const report = await probe(`http://127.0.0.1:${otherPort}/`, { upgrade: 'chat/1' });
     expect(report.verdict).toMatchObject({ ok: true });
-    expect(report.after).toEqual({ bytes: 14, text: 'HELLO chat/1\r\n' });
+    expect(report.after).toEqual({ bytes: 14, text: 'HELLO chat/1\r\n', hex: '48 45 4c 4c 4f 20 63 68 61 74 2f 31 0d 0a' });
     const wrong = await probe(`http://127.0.0.1:${otherPort}/`, { upgrade: 'chat/2' });
     expect(wrong.verdict).toMatchObject({ ok: false, kind: 'bad-upgrade-header' });
     expect(failing(wrong)).toBe('upgrade');

@@ -45,7 +45,7 @@ export function formatReport(report: DoctorReport, { color = false }: { color?: 
       out.push(`   ${mark(check.ok)} ${check.name.padEnd(10)} ${line}${check.note ? paint('yellow', ` (${check.note})`) : ''}`);
     }
   }
-  if (report.after) out.push(`   after the 101 (${report.after.bytes} bytes): ${report.after.text ?? report.after.hex}`);
+  if (report.after) out.push(`   after the 101 (${report.after.bytes} bytes): ${report.after.hex}${report.after.text ? `  ${JSON.stringify(report.after.text)}` : ''}`);
   const h2c = report.h2c;
   if (h2c) {
     section('h2c upgrade', 'h2c', `  ${paint('dim', `(${h2c.result})`)}`);

@@ -7,7 +7,7 @@ import { maskProtocols, normalizeUrl, redactUrl } from '../url';
 import { advise, EXIT_CODES } from './advice';
 import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS, type H2cReport } from './h2c';
-import { connectTcp, header, headLength, parseHead, resolve, show, since, startTls, Wire, type Head, type TlsFacts } from './wire';
+import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head, type TlsFacts } from './wire';
 
 export interface DoctorOptions {
   /** Subprotocols to offer. */
@@ -64,8 +64,8 @@ export interface DoctorReport {
   rtt?: number;
   /** The server's answer to the closing handshake. */
   close?: { code?: number; reason: string };
-  /** For an Upgrade token other than websocket and h2c: the first bytes after the 101. */
-  after?: ReturnType<typeof show>;
+  /** For an Upgrade token other than websocket and h2c: the first bytes after the 101, in hex (and as text when printable). */
+  after?: { bytes: number; hex: string; text?: string };
   h2c?: H2cReport;
   verdict: { ok: boolean; kind?: ErrorKind; message: string; hint?: string; fix?: string; exitCode: number };
 }
@@ -256,7 +256,8 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     if (mode === 'other') {
       const after = await wire.read((buffer) => (buffer.length >= 64 ? 64 : undefined), performance.now() + Math.min(timeout, 300));
       const bytes = after ?? wire.buffer.subarray(0, 64);
-      if (bytes.length) report.after = show(bytes);
+      // In hex always: a protocol's first bytes are often binary, and exact is what helps.
+      if (bytes.length) report.after = { ...show(bytes), hex: hex(bytes) };
       const bad = report.checks.find((line) => !line.ok);
       return bad ? fail('bad-upgrade-header', `the 101 fails the ${bad.name} check`, { check: bad.name }) : ok(`the server switched to ${upgrade}`);
     }

@@ -181,10 +181,12 @@ export const header = (headers: [string, string][], wanted: string): string | un
   return values.length ? values.join(', ') : undefined;
 };
 
+export const hex = (bytes: Buffer): string => bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ');
+
 /** Text when the bytes are printable UTF-8, hex otherwise. */
 export function show(bytes: Buffer): { bytes: number; text?: string; hex?: string } {
   const text = bytes.toString('utf8');
   return Buffer.byteLength(text) === bytes.length && !/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(text)
     ? { bytes: bytes.length, text }
-    : { bytes: bytes.length, hex: bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ') };
+    : { bytes: bytes.length, hex: hex(bytes) };
 }
