@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createHttp2Server, type Http2Server } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { probe, type DoctorReport } from '../src/doctor';
+import { formatReport, probe, type DoctorReport } from '../src/doctor';
 import { SteadySocketError } from '../src/errors';
-import { startHandshakeServer, TRUTH, type HandshakeServer } from './helpers/handshake-server';
+import { acceptFor, startHandshakeServer, TRUTH, type HandshakeServer } from './helpers/handshake-server';
 import { startH2o, startNghttpd, startNginx, startPythonWebsockets, type RealServer } from './helpers/real-servers';
 import { closedPort, listenLocal, startServer, type EchoServer } from './helpers/servers';
 
@@ -27,6 +28,26 @@ let http2Port: number;
 let other: HttpServer;
 let otherPort: number;
 const tls: Record<'selfSigned' | 'expired' | 'wrongHost', { server: HttpsServer; port: number }> = {} as never;
+let raw: NetServer;
+let rawPort: number;
+const rawSockets = new Set<Socket>();
+
+// Answers the doctor's own frames after a valid 101: how a server answers a ping and a close.
+const frame = (opcode: number, payload: Buffer = Buffer.alloc(0)): Buffer => Buffer.concat([Buffer.from([0x80 | opcode, payload.length]), payload]);
+const close = (code: number, reason = ''): Buffer => Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason)]);
+const RAW: Record<string, (key: string, socket: Socket) => void> = {
+  partial: (_key, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-'),
+  malformed: (_key, socket) => socket.end('HTTP/1.1 OK\r\n\r\n'),
+  'short-banner': (_key, socket) => socket.end('SSH'),
+  chunked: (_key, socket) => socket.write('HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nnot here!\r\n'),
+  'settings-ack': (_key, socket) => socket.write(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n'), Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0])])),
+  big: (_key, socket) => socket.end(`HTTP/1.1 404 Not Found\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(1000)}`),
+  'no-pong': () => {},
+  'close-on-ping': (_key, socket) => socket.once('data', () => socket.write(frame(0x8, close(1011, 'busy')))),
+  'close-going-away': (_key, socket) => socket.on('data', (bytes: Buffer) => socket.write((bytes[0]! & 0x0f) === 0x9 ? frame(0xa, unmask(bytes)) : frame(0x8, close(1001, 'going away')))),
+  'close-empty': (_key, socket) => socket.on('data', (bytes: Buffer) => socket.write((bytes[0]! & 0x0f) === 0x9 ? frame(0xa, unmask(bytes)) : frame(0x8))),
+};
+const unmask = (bytes: Buffer): Buffer => Buffer.from(bytes.subarray(6, 6 + (bytes[1]! & 0x7f)).map((byte, index) => byte ^ bytes[2 + (index % 4)]!));
 
 beforeAll(async () => {
   echo = await startServer({ perMessageDeflate: true });
@@ -46,6 +67,21 @@ beforeAll(async () => {
     socket.on('end', () => socket.destroy()).resume();
   });
   otherPort = await listenLocal(other);
+  raw = createNetServer((socket) => {
+    rawSockets.add(socket);
+    socket.on('close', () => rawSockets.delete(socket));
+    socket.on('error', () => {});
+    socket.once('data', (head: Buffer) => {
+      const text = head.toString('latin1');
+      const route = /^GET \/(\S*) /.exec(text)?.[1] ?? '';
+      const key = /sec-websocket-key: (\S+)/i.exec(text)?.[1] ?? '';
+      if (!['partial', 'malformed', 'short-banner', 'chunked', 'settings-ack', 'big'].includes(route)) {
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
+      }
+      RAW[route]!(key, socket);
+    });
+  });
+  rawPort = await listenLocal(raw);
   for (const [name, file] of [['selfSigned', 'self-signed'], ['expired', 'expired'], ['wrongHost', 'wrong-host']] as const) {
     const server = createHttpsServer({ key: fixture(`${file}.key`), cert: fixture(`${file}.crt`) });
     new WebSocketServer({ server });
@@ -65,6 +101,7 @@ afterAll(async () => {
     python?.close(),
     http2 && closing(http2 as never),
     other && closing(other),
+    raw && new Promise<void>((resolve) => (rawSockets.forEach((socket) => socket.destroy()), raw.close(() => resolve()))),
     ...Object.values(tls).map(({ server }) => closing(server)),
   ]);
 });
@@ -313,6 +350,77 @@ describe('the network', () => {
   });
 });
 
+describe('answers that go wrong after the request', () => {
+  const at = (route: string): string => `ws://127.0.0.1:${rawPort}/${route}`;
+
+  it('a partial head then the end, a malformed head, a short banner: no-protocol-support with the bytes', async () => {
+    const partial = await probe(at('partial'));
+    expect(partial.verdict).toMatchObject({ kind: 'no-protocol-support', message: 'the server sent a partial answer and closed' });
+    expect(partial.raw!.text).toBe('HTTP/1.1 200 OK\r\nContent-');
+    const malformed = await probe(at('malformed'));
+    expect(malformed.verdict.message).toMatch(/malformed HTTP response head/);
+    expect(malformed.raw!.text).toBe('HTTP/1.1 OK\r\n\r\n');
+    const banner = await probe(at('short-banner'));
+    expect(banner.verdict).toMatchObject({ kind: 'no-protocol-support', message: 'the server does not speak HTTP/1.1 here' });
+    expect(banner.raw).toEqual({ bytes: 3, text: 'SSH' });
+  });
+
+  it('a long refusal body: its first 512 bytes', async () => {
+    const report = await probe(at('big'));
+    expect(report.response!.body).toEqual({ bytes: 512, text: 'x'.repeat(512) });
+    expect(formatReport(report)).toContain(`   body (512, cut at 512): ${'x'.repeat(512)}\n`);
+  });
+
+  it('a chunked refusal that stays open: its first bytes, read until the server pauses', async () => {
+    const report = await probe(at('chunked'), { timeout: 2000 });
+    expect(report.verdict.kind).toBe('no-protocol-support');
+    expect(report.response!.body!.text).toBe('9\r\nnot here!\r\n');
+  });
+
+  it('no pong: heartbeat-timeout; a close instead of a pong: its code and reason', async () => {
+    const silent = await probe(at('no-pong'), { timeout: 300 });
+    expect(silent.verdict).toMatchObject({ kind: 'heartbeat-timeout', exitCode: 21, message: 'the connection opened, but the ping got nothing in time' });
+    expect(silent.verdict.fix).toMatch(/no pong came back/);
+    const busy = await probe(at('close-on-ping'), { timeout: 1000 });
+    expect(busy.checks.at(-1)).toMatchObject({ name: 'ping', ok: false, got: 'a close frame (1011)' });
+    expect(busy.close).toEqual({ code: 1011, reason: 'busy' });
+  });
+
+  it('a close answered with another code, or with none: protocol-error and what came back', async () => {
+    const away = await probe(at('close-going-away'), { timeout: 1000 });
+    expect(away.checks.at(-1)).toMatchObject({ name: 'close', ok: false, expected: '1000', got: '1001 going away' });
+    expect(away.verdict).toMatchObject({ kind: 'protocol-error', exitCode: 20 });
+    const empty = await probe(at('close-empty'), { timeout: 1000 });
+    expect(empty.checks.at(-1)).toMatchObject({ name: 'close', ok: false, got: 'no code' });
+    expect(empty.close).toEqual({ code: undefined, reason: '' });
+  });
+
+  it('h2c: a SETTINGS acknowledgement is no server preface; a banner is not HTTP at all; over TLS no prior knowledge is tried', async () => {
+    const ack = await probe(`http://127.0.0.1:${rawPort}/settings-ack`, { upgrade: 'h2c' });
+    expect(ack.h2c).toMatchObject({ result: 'broken-upgrade', frame: 'SETTINGS length 0 flags 0x1 stream 0' });
+    const banner = await probe(faults.url('ssh-banner').replace('ws:', 'http:'), { upgrade: 'h2c' });
+    expect(banner.h2c!.result).toBe('not-http');
+    expect(banner.verdict).toMatchObject({ kind: 'no-protocol-support', message: 'the server does not speak HTTP here' });
+    // No hint: the client's hints speak of WebSocket.
+    expect(banner.verdict.hint).toBeUndefined();
+    const secure = await probe(`https://127.0.0.1:${tls.selfSigned.port}/`, { upgrade: 'h2c', ca: fixture('self-signed.crt') });
+    expect(secure.h2c!.result).toBe('ignored');
+    expect(secure.h2c!.priorKnowledge).toBeUndefined();
+  });
+
+  it('a name that does not resolve: network, at the DNS step', async () => {
+    const report = await probe('ws://nothing.invalid/');
+    expect(report.verdict).toMatchObject({ kind: 'network', exitCode: 10 });
+    expect(report.steps).toEqual([expect.objectContaining({ name: 'dns', ok: false, detail: 'ENOTFOUND' })]);
+  });
+
+  it('a TLS port that never answers the handshake: timeout at the TLS step', async () => {
+    const report = await probe(faults.url('hang').replace('ws:', 'wss:'), { timeout: 300 });
+    expect(report.verdict.kind).toBe('timeout');
+    expect(report.steps.at(-1)).toMatchObject({ name: 'tls', ok: false, detail: 'no TLS handshake in time' });
+  });
+});
+
 describe('bad input throws a typed error at the call', () => {
   it.each([
     ['ftp://example.test/', {}, 'invalid-url'],
@@ -322,9 +430,74 @@ describe('bad input throws a typed error at the call', () => {
     ['ws://127.0.0.1/', { headers: { 'Bad Name': 'x' } }, 'invalid-options'],
     ['ws://127.0.0.1/', { headers: { 'X-Split': 'a\r\nInjected: yes' } }, 'invalid-options'],
     ['ws://127.0.0.1/', { protocols: ['a b'] }, 'invalid-protocols'],
+    ['ws://127.0.0.1/', { origin: 'https://a.example\r\nX-Injected: yes' }, 'invalid-options'],
   ] as const)('%s %j: %s', async (url, options, kind) => {
     const error: unknown = await probe(url, options as never).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SteadySocketError);
     expect((error as SteadySocketError).kind).toBe(kind);
+  });
+});
+
+describe('formatReport: the text of the command', () => {
+  it('prints each section of a passing exchange in order, each step with its time', async () => {
+    const text = formatReport(await probe(echo.url + '/chat?token=s3cret'));
+    expect(text).toMatch(/^steadysocket doctor ws:\/\/127\.0\.0\.1:\d+\/chat\?token=\*\*\* \(Upgrade: websocket\)\n\n1\. DNS {2}[\d.]+ ms {2}127\.0\.0\.1 \(using 127\.0\.0\.1\)\n2\. TCP connect {2}[\d.]+ ms/);
+    expect(text).toMatch(/3\. Request, as sent {2}[\d.]+ ms {2}GET \/chat\?token=\*\*\* with Upgrade: websocket\n {3}> GET \/chat\?token=\*\*\* HTTP\/1\.1\n {3}> Host: /);
+    expect(text).toMatch(/4\. Response, as received {2}[\d.]+ ms {2}101 Switching Protocols \(first byte after [\d.]+ ms\)\n {3}< HTTP\/1\.1 101 Switching Protocols\n/);
+    expect(text).toMatch(/5\. Checks\n {3}PASS status {5}101 Switching Protocols\n {3}PASS upgrade {4}websocket\n/);
+    expect(text).toMatch(/6\. Verdict\n {3}OK: the WebSocket opened, answered a ping and closed cleanly\n {3}exit code 0\n$/);
+    expect(text).not.toContain('s3cret');
+    expect(text).not.toContain('\x1b[');
+  });
+
+  it('prints failures with expected and got, the body, the hint and the fix; colours when asked', async () => {
+    const broken = formatReport(await probe(faults.url('101-accept-echo-key')), { color: true });
+    expect(broken).toContain('\x1b[31mFAIL\x1b[0m accept');
+    expect(broken).toMatch(/expected [\w+/=]+, got [\w+/=]+\x1b\[33m \(the key itself was echoed\)/);
+    expect(broken).toMatch(/hint: Let proxies pass the Upgrade and Connection headers\.\n {3}fix: {2}The server echoes Sec-WebSocket-Key/);
+    const page = formatReport(await probe(faults.url('200-html')));
+    expect(page).toContain('   body (14): <h1>hello</h1>\n');
+    const banner = formatReport(await probe(faults.url('garbage')));
+    expect(banner).toMatch(/ {3}bytes \(64\): 0b 30 55/);
+  });
+
+  it('prints TLS facts, h2c settings, prior knowledge and the bytes after another token', async () => {
+    const secure = formatReport(await probe(`wss://127.0.0.1:${tls.selfSigned.port}/`));
+    expect(secure).toMatch(/3\. TLS {2}[\d.]+ ms {2}✗ TLSv1\.\d, [\w_]+, certificate NOT verified: DEPTH_ZERO_SELF_SIGNED_CERT\n {3}ALPN http\/1\.1; subject CN=127\.0\.0\.1; issuer CN=127\.0\.0\.1\n {3}valid to 2126-\d\d-\d\d \(\d+ days left\)\n {3}verification: DEPTH_ZERO_SELF_SIGNED_CERT/);
+    const h2 = formatReport(await probe(`http://127.0.0.1:${h2o.port}/`, { upgrade: 'h2c' }));
+    expect(h2).toMatch(/h2c upgrade {2}[\d.]+ ms {2}SETTINGS with \d settings? {2}\(supported\)\n {3}first frame: SETTINGS length \d+ flags 0x0 stream 0\n {3}MAX_CONCURRENT_STREAMS = \d+/);
+    expect(h2).toMatch(/HTTP\/2 with prior knowledge {2}[\d.]+ ms {2}HTTP\/2 answered 200/);
+    const chat = formatReport(await probe(`http://127.0.0.1:${otherPort}/`, { upgrade: 'chat/1' }));
+    expect(chat).toContain('   after the 101 (14 bytes): 48 45 4c 4c 4f 20 63 68 61 74 2f 31 0d 0a  "HELLO chat/1\\r\\n"');
+    const refused = formatReport(await probe(`ws://127.0.0.1:${await closedPort()}/`));
+    expect(refused).toMatch(/2\. TCP connect {2}[\d.]+ ms {2}✗ ECONNREFUSED\n3\. Verdict\n {3}network: /);
+  });
+});
+
+describe('formatReport of reports the servers above do not produce', () => {
+  it('shows what is missing as such, and fails without a kind', () => {
+    const report: DoctorReport = {
+      url: 'wss://example.test/',
+      upgrade: 'websocket',
+      steps: [
+        { name: 'dns', ok: true, ms: 1, detail: '192.0.2.1 (using 192.0.2.1)' },
+        { name: 'tcp', ok: true, ms: 2, detail: 'connected to 192.0.2.1:443' },
+        { name: 'tls', ok: false, ms: 3, detail: 'TLSv1.3' },
+        { name: 'response', ok: false, ms: 4, detail: '8 bytes that are not HTTP/1.1' },
+      ],
+      dns: { host: 'example.test', addresses: [{ address: '192.0.2.1', family: 4 }], used: '192.0.2.1' },
+      tls: { verified: false, alpn: false },
+      raw: { bytes: 8, hex: '00 01 02 03 04 05 06 07' },
+      checks: [],
+      after: { bytes: 2, hex: '00 ff' },
+      h2c: { result: 'broken-upgrade', detail: 'no frame' },
+      verdict: { ok: false, message: 'something', exitCode: 1 },
+    };
+    const text = formatReport(report);
+    expect(text).toContain('   ALPN none; subject ?; issuer ?\n   verification: failed\n');
+    expect(text).toContain('   bytes (8): 00 01 02 03 04 05 06 07\n');
+    expect(text).toContain('   after the 101 (2 bytes): 00 ff\n');
+    expect(text).toMatch(/h2c upgrade {2}\(broken-upgrade\)\n/);
+    expect(text).toContain('   failed: something\n');
   });
 });

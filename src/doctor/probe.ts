@@ -194,7 +194,6 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     const sent = performance.now();
     const notHttp = (buffer: Buffer): boolean => buffer.length >= 5 ? !buffer.subarray(0, 5).equals(Buffer.from('HTTP/')) : !'HTTP/'.startsWith(buffer.toString('latin1'));
     const got = await wire.read((buffer) => (notHttp(buffer) ? (buffer.length >= 9 || wire.ended ? buffer.length : undefined) : headLength(buffer) ?? (buffer.length > 65536 ? buffer.length : undefined)), sent + timeout);
-    const ttfb = wire.firstByteAt ? Math.round((wire.firstByteAt - sent) * 10) / 10 : undefined;
     if (!got || !got.length) {
       if (wire.buffer.length) report.raw = show(wire.buffer.subarray(0, 512));
       step('response', false, sent, wire.error ? (wire.error.code ?? wire.error.message) : wire.ended ? 'the server closed the connection without an answer' : 'no answer in time');
@@ -228,7 +227,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     // A redirect's target may carry a token in its query, as the URL may.
     const shown = head.headers.map(([name, value]): [string, string] => [name, /^location$/i.test(name) ? redactUrl(value) : value]);
     const shownHead = redactHead(shown, `HTTP/${head.httpVersion} ${head.status}${head.statusText ? ' ' + head.statusText : ''}`);
-    report.response = { ...head, head: shownHead, ttfb: ttfb ?? 0 };
+    report.response = { ...head, head: shownHead, ttfb: Math.round((wire.firstByteAt! - sent) * 10) / 10 };
     report.response.headers = shown.map(([name, value]) => [name, !OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value]);
     step('response', head.status === 101, sent, `${head.status} ${head.statusText}`.trim());
 
