@@ -40,8 +40,11 @@ export class Connection extends Heartbeat implements TransportEvents {
     const { heartbeat } = options;
     this.#owner = owner;
     this.openedAt = this.clock.now();
-    if (heartbeat && (app || transport.ping)) this.startHeartbeat(heartbeat.interval, heartbeat.timeout);
     transport.listen(this);
+    if (app?.mode === 'server') {
+      this.startHeartbeat(0, app.timeout!);
+      transport.hearPings?.();
+    } else if (heartbeat && (app || transport.ping)) this.startHeartbeat(heartbeat.interval, heartbeat.timeout);
   }
 
   /**
@@ -65,8 +68,10 @@ export class Connection extends Heartbeat implements TransportEvents {
     const app = this.app;
     if (app) {
       // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
+      // Server-driven, every message does, and a ping the `answer` function replies to stays hidden.
       if (!app.isPong) this.answered();
       else if (app.isPong(data)) return this.answered();
+      if (app.answer && this.#beat('answer', app.answer, data)) return;
     }
     const monitor = this.#owner?.monitor;
     if (monitor) {
@@ -97,24 +102,43 @@ export class Connection extends Heartbeat implements TransportEvents {
     const { transport, app } = this;
     // The peer's close frame arrived: its close is on the way, and nothing more goes out.
     if (!transport.ready) return;
-    const monitor = this.#owner?.monitor;
-    if (monitor) monitor.pings++;
-    if (!app) return transport.ping!();
-    let data: SendData;
-    try {
-      data = checkData(typeof app.message === 'function' ? app.message() : app.message);
-    } catch (cause) {
-      // A ping function that fails would fail again: end the connection with the reason, not a crash.
-      this.#lost = new SteadySocketError('invalid-options', `heartbeat.message failed: ${String(cause)}`, { cause });
-      return this.#end(1006, '', false, 1011);
-    }
-    transport.send(data);
+    if (!app) return this.#count(), transport.ping!();
+    const { message } = app;
+    this.#beat('message', typeof message === 'function' ? message : () => message);
   }
 
   protected dead(): void {
-    const { timeout } = this.options.heartbeat as Required<HeartbeatOptions>;
-    this.#lost = new SteadySocketError('heartbeat-timeout', `no heartbeat answer within ${timeout} ms`);
+    const { timeout, mode } = this.options.heartbeat as Required<HeartbeatOptions>;
+    this.#lost = new SteadySocketError('heartbeat-timeout', `no heartbeat ${mode === 'server' ? 'from the server' : 'answer'} within ${timeout} ms`);
     this.#end(1006, '', false);
+  }
+
+  #count(): void {
+    const monitor = this.#owner?.monitor;
+    if (monitor) monitor.pings++;
+  }
+
+  /**
+   * Sends what user code makes: a ping (`heartbeat.message`) or the reply to the server's ping
+   * (`heartbeat.answer`). False when it made none (not a ping). Code that fails would fail again: the
+   * connection ends with the reason, not a crash.
+   */
+  #beat(what: string, make: (data: MessageData) => unknown, data?: MessageData): boolean {
+    let out: SendData;
+    try {
+      const made = make(data!);
+      if (made === undefined) return false;
+      out = checkData(made);
+    } catch (cause) {
+      this.#lost = new SteadySocketError('invalid-options', `heartbeat.${what} failed: ${String(cause)}`, { cause });
+      this.#end(1006, '', false, 1011);
+      return true;
+    }
+    if (this.transport.ready) {
+      this.#count();
+      this.transport.send(out);
+    }
+    return true;
   }
 
   protected answeredIn(rtt: number): void {

@@ -3,9 +3,10 @@ import type { Clock } from './clock';
 /**
  * Liveness of one open connection: a ping every `interval` ms, and the peer counts as dead when no
  * answer comes within `timeout` ms of a ping. A peer that dies right after answering is therefore
- * noticed at most `interval + timeout` ms later. The connection is a Heartbeat: it says how to ping,
- * what death means and who hears the round trip, and no separate object or closure per connection
- * is kept for it.
+ * noticed at most `interval + timeout` ms later. With no interval the server drives the heartbeat:
+ * nothing is sent, every sign of life restarts the wait, and `timeout` ms of silence is death. The
+ * connection is a Heartbeat: it says how to ping, what death means and who hears the round trip, and
+ * no separate object or closure per connection is kept for it.
  */
 export abstract class Heartbeat {
   #timer: unknown;
@@ -22,15 +23,17 @@ export abstract class Heartbeat {
   protected abstract dead(): void;
   protected abstract answeredIn(rtt: number): void;
 
-  /** Starts beating; until then (or without heartbeats) the other methods do nothing. */
+  /** Starts beating (interval 0: only listening); until then (or without heartbeats) the other methods do nothing. */
   protected startHeartbeat(interval: number, timeout: number): void {
     this.#interval = interval;
     this.#timeout = timeout;
-    this.#arm(interval);
+    this.#arm(interval || timeout);
   }
 
   /** The peer answered; the next ping goes out `interval` after the previous one. */
   answered(): void {
+    // Server-driven: any sign of life starts the wait again.
+    if (!this.#interval) return void (this.#timeout && this.#arm(this.#timeout));
     if (!this.#sentAt) return;
     const rtt = this.clock.now() - this.#sentAt;
     this.#sentAt = 0;
@@ -45,12 +48,12 @@ export abstract class Heartbeat {
 
   stopHeartbeat(): void {
     this.clock.clearTimeout(this.#timer);
-    this.#sentAt = this.#interval = 0;
+    this.#sentAt = this.#interval = this.#timeout = 0;
   }
 
   #arm(ms: number): void {
     this.clock.clearTimeout(this.#timer);
-    this.#timer = this.clock.setTimeout(() => (this.#sentAt ? this.dead() : this.#beat()), ms);
+    this.#timer = this.clock.setTimeout(() => (this.#sentAt || !this.#interval ? this.dead() : this.#beat()), ms);
   }
 
   #beat(): void {

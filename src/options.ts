@@ -29,10 +29,26 @@ export interface ReconnectOptions {
 }
 
 export interface HeartbeatOptions {
-  /** ms between pings. Default 25000. */
+  /**
+   * 'client' (default): the client pings and waits for the answer. 'server': the server drives the
+   * heartbeat (Engine.IO, graphql-ws, ActionCable, ping frames): the client sends nothing on its own,
+   * every message (and in Node every ping frame) proves the peer alive, and `timeout` ms of silence
+   * is `heartbeat-timeout`. No round trip is measured in this mode.
+   */
+  mode?: 'client' | 'server';
+  /** ms between pings (mode 'client'). Default 25000. */
   interval?: number;
-  /** ms to wait for the answer to a ping before the peer counts as dead. Default 10000. */
+  /**
+   * Mode 'client': ms to wait for the answer to a ping before the peer counts as dead. Default 10000.
+   * Mode 'server' (required there): ms of silence after which the peer counts as dead, such as the
+   * server's ping interval plus the delay it allows.
+   */
   timeout?: number;
+  /**
+   * Mode 'server': the reply to a server's ping, or undefined for any other message. A message
+   * answered is not emitted as `message`. Example for Engine.IO: `(data) => (data === '2' ? '3' : undefined)`.
+   */
+  answer?: (data: MessageData) => SendData | undefined;
   /**
    * An application ping to send instead of protocol ping frames (required in browsers): data as for
    * `send()`, or a function returning it, called before every ping.
@@ -156,7 +172,14 @@ const SECTIONS: Record<'reconnect' | 'heartbeat' | 'buffer', Schema> = {
     resetAfter: [5000, 0],
     shouldReconnect: [undefined, FUNCTION],
   },
-  heartbeat: { interval: [25000, 1], timeout: [10000, 1], message: [undefined, SENDABLE], isPong: [undefined, FUNCTION] },
+  heartbeat: {
+    mode: ['client', ['client', 'server']],
+    interval: [25000, 1],
+    timeout: [10000, 1],
+    message: [undefined, SENDABLE],
+    isPong: [undefined, FUNCTION],
+    answer: [undefined, FUNCTION],
+  },
   buffer: { maxMessages: [1000, 0], maxBytes: [1 << 20, 0] },
 };
 
@@ -218,6 +241,15 @@ export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptio
     const value = top[name];
     if (value === true) top[name] = DEFAULTS[name] ??= Object.freeze(apply({}, SECTIONS[name], ''));
     else if (value !== false) top[name] = isObject(value) ? apply(value as object, SECTIONS[name], name + '.') : fail(name, 'must be false or an object');
+  }
+  // Each mode has its own fields: one given to the other mode is a mistake worth saying.
+  const beat = options.heartbeat as HeartbeatOptions | undefined;
+  if (beat) {
+    const mode = beat.mode ?? 'client';
+    if (mode === 'server' && beat.timeout === undefined) fail('heartbeat.timeout', "is required with mode 'server'");
+    for (const field of mode === 'server' ? (['interval', 'message', 'isPong'] as const) : (['answer'] as const)) {
+      if (beat[field] !== undefined) fail('heartbeat.' + field, `does not apply to mode '${mode}'`);
+    }
   }
   const reconnect = top.reconnect as ReconnectPolicy | false;
   if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a finite number >= ${reconnect.initialDelay}, got ${reconnect.maxDelay}`);

@@ -78,7 +78,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (Monitor) this.monitor = new Monitor(this);
     else if (options.logger) fail('options.logger');
     const { heartbeat } = options;
-    if (heartbeat && heartbeat.message !== undefined) this.#app = heartbeat;
+    if (heartbeat && (heartbeat.message !== undefined || heartbeat.mode === 'server')) this.#app = heartbeat;
     // On the next microtask, so listeners attached right after the constructor see the first
     // `connecting` (and its errors); close() or reconnect() before then take precedence.
     queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));

@@ -8,9 +8,10 @@ class Probe extends Heartbeat {
   constructor(
     clock: Clock,
     private readonly calls: { ping(): void; dead(): void; answeredIn(rtt: number): void },
+    interval = 1000,
   ) {
     super(clock);
-    this.startHeartbeat(1000, 300);
+    this.startHeartbeat(interval, 300);
   }
   protected ping(): void {
     this.calls.ping();
@@ -78,5 +79,40 @@ describe('Heartbeat', () => {
     const { rtt, heartbeat } = setup();
     heartbeat.answered();
     expect(rtt).not.toHaveBeenCalled();
+  });
+});
+
+describe('Heartbeat driven by the server (no interval)', () => {
+  const setup = () => {
+    const clock = new ManualClock();
+    const calls = { ping: vi.fn(), dead: vi.fn(), answeredIn: vi.fn() };
+    return { clock, calls, heartbeat: new Probe(clock, calls, 0) };
+  };
+
+  it('sends nothing, and each sign of life starts the wait for the next again', () => {
+    const { clock, calls, heartbeat } = setup();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(299);
+      heartbeat.answered();
+    }
+    heartbeat.check();
+    expect(calls.ping).not.toHaveBeenCalled();
+    expect(calls.answeredIn).not.toHaveBeenCalled();
+    expect(calls.dead).not.toHaveBeenCalled();
+  });
+
+  it('declares the peer dead after timeout ms of silence, and never after stop', () => {
+    const { clock, calls, heartbeat } = setup();
+    clock.advance(200);
+    heartbeat.answered();
+    clock.advance(299);
+    expect(calls.dead).not.toHaveBeenCalled();
+    clock.advance(1);
+    expect(calls.dead).toHaveBeenCalledTimes(1);
+    heartbeat.stopHeartbeat();
+    heartbeat.answered();
+    clock.advance(10000);
+    expect(calls.dead).toHaveBeenCalledTimes(1);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -87,6 +87,8 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 type Listeners = Record<string, (this: WebSocket, ...args: any[]) => void>;
 const HANDSHAKE: Listeners = { upgrade: onUpgrade, 'unexpected-response': onUnexpectedResponse, open: onOpen, error: onError, close: onClose };
 const OPEN: Listeners = { message: onMessage, pong: onPong, error: onError, close: onClose };
+// ws answers a ping frame by itself; a server-driven heartbeat counts it as a sign of life.
+const PINGS: Listeners = { ping: onPong };
 
 /**
  * ws calls a listener with the socket as `this`. A look-alike (a wrapper around ws, say) may call it
@@ -160,6 +162,11 @@ class WsTransport implements Transport {
 
   ping(): void {
     this.raw.ping();
+  }
+
+  // Only for server-driven heartbeats: every other open connection keeps its listener table small.
+  hearPings(): void {
+    listen(this.raw, this.isWs, PINGS);
   }
 
   destroy(code?: number, reason?: string): void {

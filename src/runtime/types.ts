@@ -45,6 +45,8 @@ export interface Transport {
   listen(events: TransportEvents): void;
   /** Sends a protocol ping frame; absent where the runtime cannot (browsers). */
   ping?: () => void;
+  /** From now on the peer's ping frames count as `pong` (a sign of life); absent where they cannot be seen (browsers). */
+  hearPings?: () => void;
   readonly bufferedAmount: number;
   readonly protocol: string;
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 // Real servers from Debian for the doctor's tests: nginx, h2o, nghttpd and Python's websockets, each
 // started once per suite on a free loopback port with a configuration written to a temporary folder.
@@ -175,4 +176,49 @@ asyncio.run(main())
 `,
   );
   return run('/usr/bin/python3', [join(dir, 'server.py')], port, dir);
+}
+
+/** A server in a child process that a test can freeze (SIGSTOP) and thaw (SIGCONT). */
+export interface FreezableServer extends RealServer {
+  freeze(): void;
+  thaw(): void;
+}
+
+/** Spawns a server that prints its port on its first line of output. */
+async function spawnPrinting(command: string, args: string[], timeout = 15000): Promise<FreezableServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} printed no port within ${timeout} ms: ${output}`)), timeout);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /^(\d+)\n/.exec(output);
+      if (match) clearTimeout(timer), resolve(Number(match[1]));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${command} exited (${code}): ${output}`))));
+  });
+  return {
+    port,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** socket.io (Node) pinging every `interval` ms, waiting `timeout` ms for each answer. */
+export function startSocketIo(interval: number, timeout: number): Promise<FreezableServer> {
+  return spawnPrinting(process.execPath, [fileURLToPath(new URL('./socketio-server.mjs', import.meta.url)), String(interval), String(timeout)]);
+}
+
+/** Flask-SocketIO on eventlet (Debian's python3-flask-socketio, python3-eventlet), pinging every `interval` ms. */
+export function startFlaskSocketIo(interval: number, timeout: number): Promise<FreezableServer> {
+  need('/usr/bin/python3');
+  return spawnPrinting('/usr/bin/python3', [fileURLToPath(new URL('./flask_socketio_server.py', import.meta.url)), String(interval / 1000), String(timeout / 1000)]);
 }

@@ -1,0 +1,60 @@
+import { expect, test } from '@playwright/test';
+import { startFlaskSocketIo, type FreezableServer } from '../test/helpers/real-servers';
+import { openPage, startPageServer } from './helpers';
+
+// A heartbeat the server drives, in a page: Flask-SocketIO (Engine.IO pings "2", the page answers
+// "3"), frozen with SIGSTOP while the page is connected, then thawed.
+let pages: Awaited<ReturnType<typeof startPageServer>>;
+let flask: FreezableServer;
+test.beforeAll(async () => {
+  [pages, flask] = await Promise.all([startPageServer(), startFlaskSocketIo(200, 200)]);
+});
+test.afterAll(async () => {
+  await Promise.all([pages?.close(), flask?.close()]);
+});
+
+type Seen = { open: number; errors: string[]; messages: string[]; closes: number[]; sent: number };
+
+test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it thaws', async ({ page }) => {
+  test.setTimeout(30000);
+  await openPage(page, pages.origin, 'umd');
+  await page.evaluate((url) => {
+    const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
+    const seen: Seen = { open: 0, errors: [], messages: [], closes: [], sent: 0 };
+    const socket = new lib.SteadySocket(url, {
+      heartbeat: { mode: 'server', timeout: 550, answer: (data) => (data === '2' ? '3' : undefined) },
+      connectTimeout: 1000,
+      reconnect: { initialDelay: 50, maxDelay: 300 },
+    });
+    socket.on('open', () => seen.open++);
+    socket.on('error', (error) => seen.errors.push(error.kind));
+    socket.on('message', (data) => seen.messages.push(String(data)));
+    socket.on('close', ({ code }) => seen.closes.push(code));
+    Object.assign(window, { seen, socket });
+  }, `ws://127.0.0.1:${flask.port}/socket.io/?EIO=4&transport=websocket`);
+  const seen = (): Promise<Seen & { sent: number }> =>
+    page.evaluate(() => {
+      const { seen, socket } = window as unknown as { seen: Seen; socket: { stats(): { heartbeats: { sent: number } } } };
+      return { ...seen, sent: socket.stats().heartbeats.sent };
+    });
+  await expect.poll(async () => (await seen()).open).toBe(1);
+  // Over three ping intervals, the pings are answered and never reach message listeners.
+  await page.waitForTimeout(1200);
+  let now = await seen();
+  expect(now.closes).toEqual([]);
+  expect(now.errors).toEqual([]);
+  expect(now.sent).toBeGreaterThanOrEqual(3);
+  expect(now.messages.length).toBe(1);
+  expect(now.messages[0]).toMatch(/^0\{"sid":/);
+
+  flask.freeze();
+  try {
+    await expect.poll(async () => (await seen()).errors, { timeout: 3000 }).toContain('heartbeat-timeout');
+  } finally {
+    flask.thaw();
+  }
+  await expect.poll(async () => (await seen()).open, { timeout: 10000 }).toBe(2);
+  now = await seen();
+  expect(now.errors[0]).toBe('heartbeat-timeout');
+  await page.evaluate(() => (window as unknown as { socket: { close(): Promise<void> } }).socket.close());
+});
