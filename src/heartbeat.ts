@@ -41,9 +41,13 @@ export abstract class Heartbeat {
     this.answeredIn(rtt);
   }
 
-  /** Pings at once unless a ping is already out: for when the link may have died unseen. */
-  check(): void {
+  /**
+   * Pings at once unless a ping is already out: for when the link may have died unseen. False when
+   * this connection cannot ping (no heartbeat, or one the server drives).
+   */
+  check(): boolean {
     if (this.#interval && !this.#sentAt) this.#beat();
+    return !!this.#interval;
   }
 
   stopHeartbeat(): void {

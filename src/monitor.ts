@@ -12,7 +12,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * The closed set of `event` names a log record may have (README, "Logging"): the socket's own events,
- * plus `give-up`, `queue-full`, the page's `offline`/`online`/`visible`, and `send`/`receive` (payloads).
+ * plus `give-up`, `queue-full`, the page's `offline`/`online`/`visible`, `resume` (the machine slept),
+ * and `send`/`receive` (payloads).
  */
 export type LogEvent =
   | 'connecting'
@@ -27,6 +28,7 @@ export type LogEvent =
   | 'offline'
   | 'online'
   | 'visible'
+  | 'resume'
   | 'send'
   | 'receive';
 

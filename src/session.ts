@@ -12,6 +12,7 @@ import { byteSize, checkData, SendQueue, type SendData } from './queue';
 import type { EnvironmentEvents, Transport } from './runtime/types';
 import type { SocketState } from './state';
 import { normalizeUrl, redactUrl } from './url';
+import { unwatchSleep, watchSleep } from './wake';
 
 type Emitter = EventEmitter<SteadySocketEvents>;
 
@@ -269,23 +270,27 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       const error = new SteadySocketError('max-attempts', 'listeners restarted the socket in a loop');
       return this.#announce([...entries, ['error', error], ...this.#end(error, 'closed')]);
     }
-    this.#unwatch ??= watchEnvironment(this);
+    if (!this.#unwatch) {
+      this.#unwatch = watchEnvironment(this);
+      watchSleep(this.options.clock, this);
+    }
     const number = ++this.#count;
     entries.push(this.#move('connecting'), ['connecting', { attempt: number }]);
     this.#attempt = new Attempt(number, this.source, this.options, this);
     this.#announce(entries);
   }
 
-  // The environment (browsers). The network came back, or a hidden tab (whose timers were throttled)
-  // is visible again: a waiting reconnect starts now, unless the server asked for a later time; an
-  // open connection is checked with a heartbeat at once.
-  wake(why: 'online' | 'visible'): void {
+  // The environment. The network came back, a hidden tab (whose timers were throttled) is visible
+  // again, or the machine slept (`resume`): a waiting reconnect starts now, unless the server asked
+  // for a later time; an open connection is checked with a heartbeat at once. After a sleep, one
+  // that cannot be checked (no heartbeat here) is replaced: it most likely died while asleep.
+  wake(why: 'online' | 'visible' | 'resume'): void {
     const { clock } = this.options;
     this.monitor?.log('info', why);
     if (this.state === 'reconnecting' && clock.now() >= this.#notBefore) {
       clock.clearTimeout(this.#retry);
       this.#waited();
-    } else this.#connection?.check();
+    } else if (this.#connection && !this.#connection.check() && why === 'resume' && this.state === 'open') this.reconnect();
   }
 
   offline(): void {
@@ -314,6 +319,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     this.#cancel();
     this.#unwatch?.();
     this.#unwatch = undefined;
+    unwatchSleep(this.options.clock, this);
     this.#ending = error;
     this.#settleWaiters(error);
     return [this.#move(next)];

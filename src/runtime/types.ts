@@ -53,8 +53,8 @@ export interface Transport {
 
 /** Network and page signals; browsers only, a no-op elsewhere. */
 export interface EnvironmentEvents {
-  /** The network came back, or a hidden tab (whose timers were throttled) is visible again. */
-  wake(why: 'online' | 'visible'): void;
+  /** The network came back, a hidden tab (whose timers were throttled) is visible again, or the machine slept. */
+  wake(why: 'online' | 'visible' | 'resume'): void;
   offline(): void;
 }
 

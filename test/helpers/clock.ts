@@ -24,6 +24,15 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 
+  /**
+   * The machine sleeps for `ms`: time jumps without any timer firing, then every overdue timer fires
+   * at once, late, as on waking.
+   */
+  sleep(ms: number): void {
+    this.time += ms;
+    this.advance(0);
+  }
+
   /** Moves time forward, firing due timers in order. */
   advance(ms: number): void {
     const end = this.time + ms;
