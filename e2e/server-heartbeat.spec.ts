@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startFlaskSocketIo, type FreezableServer } from '../test/helpers/real-servers';
+import { startServer } from '../test/helpers/servers';
 import { openPage, startPageServer } from './helpers';
 
 // A heartbeat the server drives, in a page: Flask-SocketIO (Engine.IO pings "2", the page answers
@@ -57,4 +58,40 @@ test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it 
   now = await seen();
   expect(now.errors[0]).toBe('heartbeat-timeout');
   await page.evaluate(() => (window as unknown as { socket: { close(): Promise<void> } }).socket.close());
+});
+
+test('an answer function that throws ends the connection, though a page may not send 1011', async ({ page }) => {
+  const server = await startServer();
+  const closed = new Promise<number>((resolve) =>
+    server.wss.on('connection', (socket) => {
+      socket.send('2');
+      socket.on('close', (code) => resolve(code));
+    }),
+  );
+  try {
+    await openPage(page, pages.origin, 'umd');
+    const kind = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
+          const socket = new lib.SteadySocket(url, {
+            heartbeat: {
+              mode: 'server',
+              timeout: 5000,
+              answer: () => {
+                throw new Error('broken');
+              },
+            },
+            reconnect: false,
+          });
+          socket.on('error', (error) => resolve(error.kind));
+        }),
+      server.url,
+    );
+    expect(kind).toBe('invalid-options');
+    // Closed without a code (1005) rather than left open: browsers refuse close(1011).
+    expect(await closed).toBe(1005);
+  } finally {
+    await server.close();
+  }
 });

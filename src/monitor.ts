@@ -12,7 +12,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * The closed set of `event` names a log record may have (README, "Logging"): the socket's own events,
- * plus `give-up`, `queue-full`, the page's `offline`/`online`/`visible`, `resume` (the machine slept),
+ * plus `give-up`, `queue-full`, the page's `offline`/`online`/`visible`/`pagehide`/`pageshow`, `resume` (the machine slept),
  * and `send`/`receive` (payloads).
  */
 export type LogEvent =
@@ -29,6 +29,8 @@ export type LogEvent =
   | 'online'
   | 'visible'
   | 'resume'
+  | 'pagehide'
+  | 'pageshow'
   | 'send'
   | 'receive';
 

@@ -106,6 +106,12 @@ export interface SteadySocketOptions {
    * to tell why. Default true. `steadysocket/core` has no probe: there it does nothing.
    */
   diagnose?: boolean;
+  /**
+   * Browsers: when the page may go into the back/forward cache (`pagehide` with `persisted`), close
+   * (1000, 'page hidden') and wait quietly; when it comes back (`pageshow` with `persisted`), reconnect at once,
+   * the offline queue kept. Default true.
+   */
+  bfcache?: boolean;
   /** Constructor to use instead of isomorphic-ws (undici, React Native, tests). */
   WebSocket?: WebSocketConstructor;
   /** Passed to `ws` in Node; ignored in browsers. */
@@ -133,6 +139,7 @@ export interface ResolvedOptions {
   buffer: Required<BufferOptions> | false;
   binaryType: 'arraybuffer' | 'blob';
   diagnose: boolean;
+  bfcache: boolean;
   WebSocket?: WebSocketConstructor;
   nodeOptions: NodeOptions;
   clock: Clock;
@@ -192,6 +199,7 @@ const TOP: Schema = {
   buffer: [true, ANY],
   binaryType: ['arraybuffer', ['arraybuffer', 'blob']],
   diagnose: [true, [true, false]],
+  bfcache: [true, [true, false]],
   WebSocket: [undefined, FUNCTION],
   // ws copies its options, so every socket may pass the same frozen default.
   nodeOptions: [undefined, OBJECT],

@@ -284,18 +284,37 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   // again, or the machine slept (`resume`): a waiting reconnect starts now, unless the server asked
   // for a later time; an open connection is checked with a heartbeat at once. After a sleep, one
   // that cannot be checked (no heartbeat here) is replaced: it most likely died while asleep.
-  wake(why: 'online' | 'visible' | 'resume'): void {
+  wake(why: 'online' | 'visible' | 'resume' | 'pageshow'): void {
     const { clock } = this.options;
     this.monitor?.log('info', why);
     if (this.state === 'reconnecting' && clock.now() >= this.#notBefore) {
       clock.clearTimeout(this.#retry);
       this.#waited();
+    } else if (this.state === 'reconnecting' && !this.#retry) {
+      // Back from the cache before the server's floor: wait for it (pagehide left no timer).
+      this.#retry = clock.setTimeout(() => this.#waited(), this.#notBefore - clock.now());
     } else if (this.#connection && !this.#connection.check() && why === 'resume' && this.state === 'open') this.reconnect();
   }
 
   offline(): void {
     this.monitor?.log('info', 'offline');
     this.#connection?.check();
+  }
+
+  /**
+   * The page may go into the back/forward cache. A page with an open socket is either not cached or
+   * cached with its socket cut (Chromium then reports a 1006 after the restore), so the socket ends
+   * its connection itself and waits, without a timer, for `pageshow` (a `wake`). The offline queue
+   * stays. 1000: a page may not send 1001 (going away), which would say it best.
+   */
+  pagehide(): void {
+    if (!this.options.bfcache || this.state === 'closing' || this.state === 'closed') return;
+    this.monitor?.log('info', 'pagehide');
+    const wasOpen = this.state === 'open';
+    this.#cancel(1000, 'page hidden');
+    const entries: Announcement[] = wasOpen ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
+    entries.push(this.#move('reconnecting'));
+    this.#announce(entries);
   }
 
   /** Whether the open connection has stayed open `resetAfter` ms: the failure streak is over. */

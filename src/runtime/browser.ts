@@ -14,8 +14,9 @@ export function openTransport(options: TransportOptions, events: TransportEvents
 const nothing = (): void => {};
 
 /**
- * Browsers know when the network goes and comes back, and when a hidden tab returns (its timers
- * were throttled, so its connection may have died unnoticed).
+ * Browsers know when the network goes and comes back, when a hidden tab returns (its timers were
+ * throttled, so its connection may have died unnoticed), and when the page goes into the
+ * back/forward cache and comes back.
  */
 export function watchEnvironment(events: EnvironmentEvents): () => void {
   if (typeof addEventListener !== 'function' || typeof document === 'undefined') return nothing;
@@ -24,12 +25,23 @@ export function watchEnvironment(events: EnvironmentEvents): () => void {
   const visible = (): void => {
     if (document.visibilityState === 'visible') events.wake('visible');
   };
+  // Only a page that may be cached (persisted): one being unloaded has its sockets closed anyway.
+  const hide = (event: PageTransitionEvent): void => {
+    if (event.persisted) events.pagehide();
+  };
+  const show = (event: PageTransitionEvent): void => {
+    if (event.persisted) events.wake('pageshow');
+  };
   addEventListener('online', online);
   addEventListener('offline', offline);
+  addEventListener('pagehide', hide);
+  addEventListener('pageshow', show);
   document.addEventListener('visibilitychange', visible);
   return () => {
     removeEventListener('online', online);
     removeEventListener('offline', offline);
+    removeEventListener('pagehide', hide);
+    removeEventListener('pageshow', show);
     document.removeEventListener('visibilitychange', visible);
   };
 }

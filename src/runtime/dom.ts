@@ -72,7 +72,9 @@ export function domTransport(raw: DomSocket, options: TransportOptions, events: 
       try {
         raw.close(code, reason);
       } catch {
-        // already closing
+        // A page may send only 1000 and 3000-4999 (a 1011 throws): close without a code rather than
+        // leave the connection open. Closing twice is allowed.
+        raw.close();
       }
     },
     listen(next) {

@@ -53,9 +53,14 @@ export interface Transport {
 
 /** Network and page signals; browsers only, a no-op elsewhere. */
 export interface EnvironmentEvents {
-  /** The network came back, a hidden tab (whose timers were throttled) is visible again, or the machine slept. */
-  wake(why: 'online' | 'visible' | 'resume'): void;
+  /**
+   * The network came back, a hidden tab (whose timers were throttled) is visible again, the machine
+   * slept, or the page came back from the back/forward cache.
+   */
+  wake(why: 'online' | 'visible' | 'resume' | 'pageshow'): void;
   offline(): void;
+  /** The page may be going into the back/forward cache. */
+  pagehide(): void;
 }
 
 /** What `deliver` needs of the socket: its message event. */
