@@ -56,7 +56,9 @@ export class Attempt implements TransportEvents {
           if (!this.#owner) return;
           this.url = normalizeUrl(url);
           this.offered = checkProtocols(offered);
-          this.#transport = openTransport({ ...options, url: this.url, protocols: this.offered, attempt: number }, this);
+          // Named, not spread: the options' defaults live on their prototype.
+          const { binaryType, WebSocket, nodeOptions } = options;
+          this.#transport = openTransport({ url: this.url, protocols: this.offered, attempt: number, binaryType, WebSocket, nodeOptions }, this);
         },
         (cause: unknown) => {
           // A function's own failure may pass (a token service down): retried. A bad value is final.

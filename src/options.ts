@@ -241,8 +241,23 @@ export function apply(value: object, schema: Schema, prefix: string): Record<str
 // copy each.
 const DEFAULTS: Partial<Record<keyof typeof SECTIONS, Record<string, unknown>>> = {};
 
-/** Merges defaults once and checks every field, naming the bad one. */
+/**
+ * Merges defaults once and checks every field, naming the bad one. A socket's resolved options hold
+ * only what differs from the defaults; the rest is read from one shared object, their prototype.
+ * They are read, never enumerated or spread: thousands of idle sockets stay small.
+ */
 export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptions {
+  const all = resolveAll(options);
+  const shared = (SHARED ??= resolveAll({}));
+  const own = Object.create(shared) as Record<string, unknown>;
+  for (const key in all) if (all[key] !== shared[key]) own[key] = all[key];
+  return own as unknown as ResolvedOptions;
+}
+
+// Not frozen: a frozen prototype's properties could not be shadowed by a socket's own.
+let SHARED: Record<string, unknown> | undefined;
+
+function resolveAll(options: SteadySocketOptions): Record<string, unknown> {
   if (!isObject(options)) fail('', 'must be an object');
   const top = apply(options, TOP, '');
   for (const name of ['reconnect', 'heartbeat', 'buffer'] as const) {
@@ -262,7 +277,7 @@ export function resolveOptions(options: SteadySocketOptions = {}): ResolvedOptio
   const reconnect = top.reconnect as ReconnectPolicy | false;
   if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a finite number >= ${reconnect.initialDelay}, got ${reconnect.maxDelay}`);
   top.nodeOptions = top.nodeOptions ? { ...NODE, ...(top.nodeOptions as NodeOptions) } : NODE;
-  return top as unknown as ResolvedOptions;
+  return top;
 }
 
 // RFC 7230 §3.2.6 token characters: RFC 6455 §4.1 requires subprotocols to be tokens.
