@@ -12,12 +12,13 @@ import { consumerBundle } from '../bench/consumer.mjs';
 //   and stats() add 1,852 bytes to the 8,157 before them (kept small in memory before bytes: each
 //   idle socket's counters are plain fields); server-driven heartbeats (`heartbeat.mode`, `answer`,
 //   and the checks that say which fields belong to which mode) 276 more, the shared sleep watch
-//   (src/wake.ts) 207 and the back/forward cache 140, to 10,610. Until the lean core shrinks, a
-//   ratchet at today's size;
+//   (src/wake.ts) 207, the back/forward cache 140, and options that keep only what differs from
+//   the defaults (which paid for the sleep watch's heap) 65, to 10,675. Until the lean core
+//   shrinks, a ratchet at today's size;
 // - an app bundling the lean entry, steadysocket/core (monitoring left out). The goal is 5,000 bytes
 //   (partysocket, bundled the same way, is 4,054); until the core gets there, a ratchet at today's size.
-const UMD_BUDGET = 10650;
-const CORE_APP_BUDGET = 7870;
+const UMD_BUDGET = 10700;
+const CORE_APP_BUDGET = 7930;
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const bundle = root('dist/steadysocket.umd.min.js');
 
