@@ -75,6 +75,8 @@ beforeAll(async () => {
       const text = head.toString('latin1');
       const route = /^GET \/(\S*) /.exec(text)?.[1] ?? '';
       const key = /sec-websocket-key: (\S+)/i.exec(text)?.[1] ?? '';
+      // Anything else (the h2c probe's HTTP/2 prior-knowledge try) is hung up on.
+      if (!RAW[route]) return void socket.destroy();
       if (!['partial', 'malformed', 'short-banner', 'chunked', 'settings-ack', 'big'].includes(route)) {
         socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
       }

@@ -57,8 +57,8 @@ describe('listeners that act on the socket', () => {
     await flush();
     expect(FakeWebSocket.instances).toHaveLength(2);
     expect(socket.state).toBe('connecting');
-    // Only the new attempt's connect timer: the retry the failure scheduled was cancelled.
-    expect(clock.pending).toBe(1);
+    // Only the new attempt's connect timer and the sleep watch: the retry the failure scheduled was cancelled.
+    expect(clock.pending).toBe(2);
     FakeWebSocket.last.open();
     expect(socket.state).toBe('open');
     clock.advance(10000);
@@ -154,7 +154,8 @@ describe('issue 15, one by one', () => {
     expect(() => socket.close(1000, 'é'.repeat(62))).toThrow(expect.objectContaining({ name: 'SteadySocketError', kind: 'invalid-data' }));
     expect(() => socket.close(1000, 5 as never)).toThrow(expect.objectContaining({ kind: 'invalid-data' }));
     expect(socket.state).toBe('open');
-    expect(clock.pending).toBe(0);
+    // The sleep watch's timer alone: the refused calls armed no close timeout.
+    expect(clock.pending).toBe(1);
     const closing = socket.close(1000, 'é'.repeat(61) + 'x');
     expect(FakeWebSocket.last.closedWith).toEqual([1000, 'é'.repeat(61) + 'x']);
     FakeWebSocket.last.serverClose(1000);
