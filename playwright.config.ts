@@ -31,7 +31,9 @@ export default defineConfig({
   timeout: 60000,
   expect: { timeout: 15000 },
   fullyParallel: false,
-  workers: 1,
+  // Two files at a time (one per core): each starts its own servers on free ports, and most of a
+  // browser test is waiting. It keeps `npm test` well under 15 minutes.
+  workers: 2,
   retries: 0,
   reporter: [['list']],
   projects: [

@@ -43,7 +43,7 @@ test('a woken page pings at once, or reconnects where it cannot ping', async ({ 
   await expect.poll(() => pings, { timeout: 5000 }).toBe(1);
   await expect.poll(() => page.evaluate(() => (window as unknown as { beats: number[] }).beats.length)).toBe(1);
   await expect.poll(() => connections, { timeout: 5000 }).toBe(3);
-  expect(await page.evaluate(() => (window as unknown as { states: string[] }).states)).toEqual(['open', 'reconnecting', 'connecting', 'open']);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { states: string[] }).states)).toEqual(['open', 'reconnecting', 'connecting', 'open']);
   await page.evaluate(() => {
     const { pinging, silent } = window as unknown as { pinging: { close(): Promise<void> }; silent: { close(): Promise<void> } };
     return Promise.all([pinging.close(), silent.close()]);
