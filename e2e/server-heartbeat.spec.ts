@@ -8,7 +8,9 @@ import { openPage, startPageServer } from './helpers';
 let pages: Awaited<ReturnType<typeof startPageServer>>;
 let flask: FreezableServer;
 test.beforeAll(async () => {
-  [pages, flask] = await Promise.all([startPageServer(), startFlaskSocketIo(200, 200)]);
+  // Its ping interval and timeout are short for a short test, yet long enough that a loaded machine
+  // (two browsers and the servers on two cores) answers in time.
+  [pages, flask] = await Promise.all([startPageServer(), startFlaskSocketIo(500, 1000)]);
 });
 test.afterAll(async () => {
   await Promise.all([pages?.close(), flask?.close()]);
@@ -23,7 +25,7 @@ test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it 
     const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
     const seen: Seen = { open: 0, errors: [], messages: [], closes: [], sent: 0 };
     const socket = new lib.SteadySocket(url, {
-      heartbeat: { mode: 'server', timeout: 550, answer: (data) => (data === '2' ? '3' : undefined) },
+      heartbeat: { mode: 'server', timeout: 500 + 1000 + 500, answer: (data) => (data === '2' ? '3' : undefined) },
       connectTimeout: 1000,
       reconnect: { initialDelay: 50, maxDelay: 300 },
     });
@@ -40,7 +42,7 @@ test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it 
     });
   await expect.poll(async () => (await seen()).open).toBe(1);
   // Over three ping intervals, the pings are answered and never reach message listeners.
-  await page.waitForTimeout(1200);
+  await page.waitForTimeout(1600);
   let now = await seen();
   expect(now.closes).toEqual([]);
   expect(now.errors).toEqual([]);
@@ -50,7 +52,7 @@ test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it 
 
   flask.freeze();
   try {
-    await expect.poll(async () => (await seen()).errors, { timeout: 3000 }).toContain('heartbeat-timeout');
+    await expect.poll(async () => (await seen()).errors, { timeout: 6000 }).toContain('heartbeat-timeout');
   } finally {
     flask.thaw();
   }

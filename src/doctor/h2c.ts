@@ -1,5 +1,5 @@
 import { connect as http2Connect } from 'node:http2';
-import type { StepName } from './probe';
+import type { StepName } from './report';
 import { since, type Head, type Wire } from './wire';
 
 // RFC 9113 §3.1 (RFC 7540 §3.2): the HTTP/1.1 → HTTP/2 cleartext upgrade. Node's http2 has no client

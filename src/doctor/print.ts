@@ -1,4 +1,4 @@
-import type { DoctorReport, StepName } from './probe';
+import type { DoctorReport, StepName } from './report';
 
 const COLORS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 

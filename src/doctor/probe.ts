@@ -6,69 +6,9 @@ import { checkProtocols } from '../options';
 import { maskProtocols, normalizeUrl, redactUrl } from '../url';
 import { advise, EXIT_CODES } from './advice';
 import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
-import { looksLikeFrame, probeH2c, H2C_SETTINGS, type H2cReport } from './h2c';
-import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head, type TlsFacts } from './wire';
-
-export interface DoctorOptions {
-  /** Subprotocols to offer. */
-  protocols?: string[];
-  /** Extra request headers, as `[name, value]` pairs or an object. */
-  headers?: [string, string][] | Record<string, string>;
-  origin?: string;
-  /** ms each step (DNS, TCP, TLS, the answer, the ping, the close) may take. Default 10000. */
-  timeout?: number;
-  /** Go on after a certificate that fails verification (the report still says why it failed). */
-  insecure?: boolean;
-  /** Certificate authorities to trust, PEM. */
-  ca?: string | Buffer | (string | Buffer)[];
-  /** The Upgrade token to ask for. Default 'websocket'; 'h2c' probes the HTTP/2 cleartext upgrade. */
-  upgrade?: string;
-}
-
-export type StepName = 'dns' | 'tcp' | 'tls' | 'request' | 'response' | 'ping' | 'close' | 'h2c' | 'prior-knowledge';
-
-/** One step of the exchange, in order, with its duration. */
-export interface DoctorStep {
-  name: StepName;
-  ok: boolean;
-  /** ms */
-  ms: number;
-  detail: string;
-}
-
-/** One line of the check list: pass or fail, expected against got. */
-export interface DoctorCheck {
-  name: 'status' | 'upgrade' | 'connection' | 'accept' | 'protocol' | 'extensions' | 'ping' | 'close' | 'settings';
-  ok: boolean;
-  expected: string;
-  got: string;
-  note?: string;
-}
-
-/** What `probe()` returns and `steadysocket doctor --json` prints (README, "Doctor"). */
-export interface DoctorReport {
-  /** Redacted. */
-  url: string;
-  upgrade: string;
-  steps: DoctorStep[];
-  dns?: { host: string; addresses: { address: string; family: number }[]; used: string };
-  tls?: TlsFacts;
-  /** The request head exactly as sent, with secrets masked. */
-  request?: { head: string };
-  /** The response head exactly as received (cookie values masked), and the first 512 bytes of a refusal's body. */
-  response?: Head & { head: string; ttfb: number; body?: ReturnType<typeof show> };
-  /** Bytes that were not HTTP at all, as received. */
-  raw?: ReturnType<typeof show>;
-  checks: DoctorCheck[];
-  /** ms of the ping/pong round trip. */
-  rtt?: number;
-  /** The server's answer to the closing handshake. */
-  close?: { code?: number; reason: string };
-  /** For an Upgrade token other than websocket and h2c: the first bytes after the 101, in hex (and as text when printable). */
-  after?: { bytes: number; hex: string; text?: string };
-  h2c?: H2cReport;
-  verdict: { ok: boolean; kind?: ErrorKind; message: string; hint?: string; fix?: string; exitCode: number };
-}
+import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
+import type { DoctorOptions, DoctorReport, StepName } from './report';
+import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head } from './wire';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
