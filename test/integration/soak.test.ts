@@ -150,8 +150,13 @@ it(`survives ${DURATION / 1000} s of random faults with ${CLIENTS} clients (seed
   sockets.handedTo.clear();
   server.received.length = 0;
   server.clients.length = 0;
-  await sleep(200);
-  const growth = heap() - start;
+  // Closing 200 sockets ends asynchronously, later on a loaded machine (other test files run
+  // beside this one): look again for up to 2 s before calling what is left a leak.
+  let growth = heap() - start;
+  for (let look = 0; look < 10 && growth >= 4 * 1024 * 1024; look++) {
+    await sleep(200);
+    growth = heap() - start;
+  }
   console.log(`soak: heap ${(growth / 1024 / 1024).toFixed(1)} MiB from the start after closing everything`);
   expect(growth, why).toBeLessThan(4 * 1024 * 1024);
 });
