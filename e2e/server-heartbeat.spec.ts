@@ -41,8 +41,9 @@ test('Flask-SocketIO: pings answered, a frozen server noticed, and back when it 
       return { ...seen, sent: socket.stats().heartbeats.sent };
     });
   await expect.poll(async () => (await seen()).open).toBe(1);
-  // Over three ping intervals, the pings are answered and never reach message listeners.
-  await page.waitForTimeout(1600);
+  // Over four ping intervals (500 ms each), at least three pings are answered and none reaches
+  // message listeners.
+  await page.waitForTimeout(2200);
   let now = await seen();
   expect(now.closes).toEqual([]);
   expect(now.errors).toEqual([]);
