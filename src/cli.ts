@@ -116,7 +116,6 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
   socket.on('error', (error) => print('error', { kind: error.kind, status: error.status, message: error.message }));
   socket.on('close', ({ code, reason, wasClean }) => print('close', { code, reason: reason || undefined, clean: wasClean }));
   socket.on('reconnecting', ({ attempt, delay }) => print('reconnecting', { attempt, delay: `${delay}ms` }));
-  socket.on('message', () => {});
   return new Promise((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

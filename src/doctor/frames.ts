@@ -5,11 +5,13 @@ import { randomBytes } from 'node:crypto';
 
 export const OPCODE = { text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;
 
+/** RFC 6455 §5.3: masking and unmasking are the same XOR with the 4-byte key. */
+const xor = (payload: Buffer, mask: Buffer): Buffer => Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+
 /** One final, masked client frame with a short payload (control frames carry at most 125 bytes). */
 export function clientFrame(opcode: number, payload: Buffer): Buffer {
   const mask = randomBytes(4);
-  const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
-  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, xor(payload, mask)]);
 }
 
 export const closePayload = (code: number, reason = ''): Buffer => {
@@ -48,12 +50,7 @@ export function frameLength(buffer: Buffer): number | undefined {
 export function parseFrame(bytes: Buffer): Frame {
   const masked = (bytes[1]! & 0x80) !== 0;
   const short = bytes[1]! & 0x7f;
-  let offset = short === 126 ? 4 : short === 127 ? 10 : 2;
-  let payload = bytes.subarray(offset + (masked ? 4 : 0));
-  if (masked) {
-    const mask = bytes.subarray(offset, offset + 4);
-    payload = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
-    offset += 4;
-  }
-  return { fin: (bytes[0]! & 0x80) !== 0, opcode: bytes[0]! & 0x0f, masked, payload };
+  const offset = short === 126 ? 4 : short === 127 ? 10 : 2;
+  const payload = bytes.subarray(offset + (masked ? 4 : 0));
+  return { fin: (bytes[0]! & 0x80) !== 0, opcode: bytes[0]! & 0x0f, masked, payload: masked ? xor(payload, bytes.subarray(offset, offset + 4)) : payload };
 }
