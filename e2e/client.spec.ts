@@ -127,6 +127,17 @@ for (const loader of LOADERS) {
       expect(await page.evaluate(() => (window as unknown as { socket: { state: string } }).socket.state)).toBe('closed');
     });
 
+    test('staggers by default: one random phase per streak, later delays grown from it', async ({ page }) => {
+      const port = await closedPort();
+      await make(page, `ws://127.0.0.1:${port}`, { reconnect: { initialDelay: 40, factor: 2, maxAttempts: 5 }, diagnose: false });
+      await waitFor(page, 'reconnecting', 4);
+      const delays = (await events(page)).filter((e) => e.name === 'reconnecting').map((e) => (e.event as { delay: number }).delay);
+      const [first, ...later] = delays.slice(0, 4) as [number, ...number[]];
+      expect(first).toBeLessThanOrEqual(40);
+      // 40 × (1 + phase) × 2^(n-2), where 40 × phase was the first delay (each rounded on its own).
+      later.forEach((delay, n) => expect(Math.abs(delay - (40 + first) * 2 ** n)).toBeLessThanOrEqual(2 ** n));
+    });
+
     test('waits while offline and reconnects at once when back online', async ({ page, context }) => {
       const srv = await server();
       await make(page, srv.url, { reconnect: { initialDelay: 30000, maxDelay: 30000, jitter: 'none' } });

@@ -41,7 +41,7 @@ async function diagnose(browser: Browser, browserName: string, mode: Mode, route
       ([url, offered]) =>
         new Promise<Outcome>((resolve) => {
           const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
-          const socket = new lib.SteadySocket(url!, { protocols: offered ?? [], connectTimeout: 2500, reconnect: false });
+          const socket = new lib.SteadySocket(url!, { protocols: offered ?? [], connectTimeout: 5000, reconnect: false });
           socket.on('error', (error) => resolve({ kind: error.kind, candidates: error.candidates }));
           socket.on('open', () => (resolve({ kind: 'opened' }), void socket.close()));
         }),

@@ -1,5 +1,5 @@
-/** How full, equal or no jitter spreads a delay; see the README's options table. */
-export type Jitter = 'full' | 'equal' | 'none';
+/** How the delays before reconnect attempts are spread; see the README's options table. */
+export type Jitter = 'staggered' | 'full' | 'equal' | 'none';
 
 export interface BackoffOptions {
   /** Ceiling of the first delay (ms). */
@@ -12,19 +12,34 @@ export interface BackoffOptions {
 }
 
 /**
- * Delay before reconnect attempt `attempt` (1-based), in ms. Exponential, capped at `maxDelay`, then
- * jittered so that clients dropped together do not return together ("full jitter": a uniform pick in
- * [0, cap]). `minDelay` is a floor the server asked for (Retry-After, close code 1013), itself capped
- * at `maxDelay` so a hostile header cannot park a client for a day.
+ * Delay before the `wait`-th reconnect attempt of a streak (1-based), in ms; `minDelay` is a floor
+ * the server asked for (Retry-After, close code 1013), itself capped at `maxDelay` so that a hostile
+ * header cannot park a client for a day.
+ *
+ * 'staggered' draws one `phase` in [0, 1) per streak: the first wait is phase × initialDelay, and
+ * each later one is initialDelay × (1 + (factor − 1) × phase) × factor^(wait − 2), so that the
+ * attempt times follow t → t + initialDelay + (factor − 1) × t. Every client maps time the same
+ * increasing way from its own random start, so their attempts never bunch up: whenever the server
+ * comes back, the next attempts are spread evenly over one wait, the shortest return for the
+ * flattest peak (bench/herd-model.mjs). 'full' picks in [0, cap], 'equal' in [cap/2, cap].
  */
 export function backoffDelay(
-  attempt: number,
+  wait: number,
   options: BackoffOptions,
   minDelay = 0,
   random: () => number = Math.random,
+  phase?: number,
 ): number {
   const { initialDelay, maxDelay, factor, jitter } = options;
-  const cap = Math.min(maxDelay, initialDelay * Math.pow(factor, Math.max(0, attempt - 1)));
-  const delay = jitter === 'none' ? cap : jitter === 'equal' ? cap / 2 + (random() * cap) / 2 : random() * cap;
+  const grown = initialDelay * Math.pow(factor, Math.max(0, wait - 2));
+  const cap = Math.min(maxDelay, wait > 1 ? grown * factor : grown);
+  const delay =
+    jitter === 'staggered'
+      ? Math.min(maxDelay, (phase ??= random(), wait > 1 ? grown * (1 + (factor - 1) * phase) : phase * initialDelay))
+      : jitter === 'none'
+        ? cap
+        : jitter === 'equal'
+          ? cap / 2 + (random() * cap) / 2
+          : random() * cap;
   return Math.round(Math.max(delay, Math.min(minDelay, maxDelay)));
 }

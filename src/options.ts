@@ -12,13 +12,17 @@ export type { ReconnectInfo };
 export type MessageData = string | ArrayBuffer | Blob;
 
 export interface ReconnectOptions {
-  /** Ceiling of the first delay, ms. Default 1000. */
+  /** Ceiling of the first delay, ms. Default 1500. */
   initialDelay?: number;
   /** Longest delay, ms; also caps Retry-After. Default 30000. */
   maxDelay?: number;
-  /** Growth of the delay per failed attempt. Default 2. */
+  /** Growth of the delay per failed attempt. Default 1.3. */
   factor?: number;
-  /** Default 'full': a uniform pick in [0, delay], so clients dropped together return apart. */
+  /**
+   * Default 'staggered': a random start per outage, then delays that grow the same way for every
+   * client, so that clients dropped together return spread evenly over one delay. 'full' picks in
+   * [0, delay], 'equal' in [delay/2, delay], 'none' waits exactly delay.
+   */
   jitter?: Jitter;
   /** Consecutive attempts (the first included) before giving up. Default Infinity. */
   maxAttempts?: number;
@@ -171,10 +175,10 @@ const SENDABLE = (value: unknown): string | undefined => {
 
 const SECTIONS: Record<'reconnect' | 'heartbeat' | 'buffer', Schema> = {
   reconnect: {
-    initialDelay: [1000, 0],
+    initialDelay: [1500, 0],
     maxDelay: [30000, 0],
-    factor: [2, 1],
-    jitter: ['full', ['full', 'equal', 'none']],
+    factor: [1.3, 1],
+    jitter: ['staggered', ['staggered', 'full', 'equal', 'none']],
     maxAttempts: [Infinity, 1],
     resetAfter: [5000, 0],
     shouldReconnect: [undefined, FUNCTION],

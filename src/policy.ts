@@ -41,10 +41,16 @@ export function closeCodeRetryable(code: number): boolean {
 /**
  * The reconnect decision, without I/O: the policy (or the user's `shouldReconnect`), the attempts
  * left, the floor the server asked for (Retry-After, or 1013) and the backoff for the `wait`-th wait
- * of the streak (1-based). `floor` is returned so that a wake-up (online, a visible tab) may come
+ * of the streak (1-based), with the streak's `phase` for staggered jitter. `floor` is returned so that a wake-up (online, a visible tab) may come
  * early but never before the server's floor.
  */
-export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, wait = info.attempt, random: () => number = Math.random): Decision {
+export function decide(
+  policy: ReconnectPolicy | false,
+  info: ReconnectInfo,
+  wait = info.attempt,
+  random: () => number = Math.random,
+  phase?: number,
+): Decision {
   if (!policy) return { wanted: false };
   const wanted = policy.shouldReconnect
     ? policy.shouldReconnect(info) === true
@@ -55,5 +61,5 @@ export function decide(policy: ReconnectPolicy | false, info: ReconnectInfo, wai
   const floor = Math.min(info.code === 1013 ? TRY_AGAIN_LATER_DELAY : (info.error?.retryAfter ?? 0), policy.maxDelay);
   // The n-th wait of a failure streak lasts up to initialDelay × factor^(n-1), whether the streak
   // began with a failed first connect or with the drop of a connection that lasted.
-  return { delay: backoffDelay(wait, policy, floor, random), floor };
+  return { delay: backoffDelay(wait, policy, floor, random, phase), floor };
 }

@@ -47,6 +47,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   #count = 0;
   /** Waits scheduled in this streak: the backoff grows with them. */
   #waits = 0;
+  /** Where this streak's staggered delays start, drawn at its first wait. */
+  #phase = 0;
   #attempt?: Attempt;
   #connection?: Connection;
   /** The wait before the next attempt. */
@@ -230,7 +232,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     const state = this.state;
     let decision: Decision;
     try {
-      decision = decide(this.options.reconnect, { code, reason, error, attempt: this.#count }, this.#waits + 1);
+      if (!this.#waits) this.#phase = Math.random();
+      decision = decide(this.options.reconnect, { code, reason, error, attempt: this.#count }, this.#waits + 1, Math.random, this.#phase);
     } catch (cause) {
       decision = { wanted: false };
       error = new SteadySocketError('invalid-options', `reconnect.shouldReconnect threw: ${String(cause)}`, { cause });

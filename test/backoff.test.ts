@@ -6,7 +6,7 @@ const options = fc.record<BackoffOptions>({
   initialDelay: fc.integer({ min: 0, max: 10000 }),
   maxDelay: fc.integer({ min: 0, max: 120000 }),
   factor: fc.double({ min: 1, max: 5, noNaN: true }),
-  jitter: fc.constantFrom('full', 'equal', 'none'),
+  jitter: fc.constantFrom('staggered', 'full', 'equal', 'none'),
 }).map((o) => ({ ...o, maxDelay: Math.max(o.maxDelay, o.initialDelay) }));
 
 describe('backoffDelay', () => {
@@ -20,6 +20,7 @@ describe('backoffDelay', () => {
         expect(delay).toBeLessThanOrEqual(o.maxDelay);
         if (o.jitter === 'none') expect(delay).toBe(Math.round(cap));
         if (o.jitter === 'equal') expect(delay).toBeGreaterThanOrEqual(Math.floor(cap / 2));
+        if (o.jitter === 'staggered' && attempt > 1) expect(delay).toBeGreaterThanOrEqual(Math.floor(Math.min(o.maxDelay, cap / o.factor)));
       }),
     );
   });
@@ -44,5 +45,38 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1, o, 0, () => 0)).toBe(0);
     expect(backoffDelay(1, o, 0, () => 0.5)).toBe(500);
     expect(backoffDelay(1, o, 0, () => 0.999)).toBe(999);
+  });
+
+  it('staggers: one phase per streak, each attempt at t + initialDelay + (factor - 1) * t', () => {
+    const o: BackoffOptions = { initialDelay: 1000, maxDelay: 30000, factor: 1.5, jitter: 'staggered' };
+    const at = (phase: number, attempts: number): number[] => {
+      const times = [backoffDelay(1, o, 0, Math.random, phase)];
+      for (let wait = 2; wait <= attempts; wait++) times.push(times.at(-1)! + backoffDelay(wait, o, 0, Math.random, phase));
+      return times;
+    };
+    const times = at(0.4, 6);
+    expect(times[0]).toBe(400);
+    for (let k = 1; k < times.length; k++) expect(Math.abs(times[k]! - (times[k - 1]! + 1000 + 0.5 * times[k - 1]!))).toBeLessThanOrEqual(k);
+    // A later phase is later at every attempt: clients keep the order they drew.
+    expect(at(0.41, 6).every((t, k) => t > times[k]!)).toBe(true);
+  });
+
+  it('staggers clients so that, whenever the server returns, the next attempts are spread evenly over one delay', () => {
+    const o: BackoffOptions = { initialDelay: 1500, maxDelay: 30000, factor: 1.3, jitter: 'staggered' };
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 60000 }), (back) => {
+        // 400 clients at evenly spaced phases: the first attempt of each at or after `back`.
+        const returns = Array.from({ length: 400 }, (_, i) => {
+          let t = 0;
+          for (let wait = 1; t < back; wait++) t += backoffDelay(wait, o, 0, Math.random, (i + 0.5) / 400);
+          return t - back;
+        }).sort((a, b) => a - b);
+        const span = returns.at(-1)! - returns[0]!;
+        // Within one delay at this time; the density varies by at most `factor` over it (the attempts
+        // fall in two consecutive rounds), so no tenth of it holds more than 13 % of the clients.
+        expect(span).toBeLessThanOrEqual(Math.min(30000, 1500 + 0.3 * back) + 1);
+        for (let i = 0; i + 53 < returns.length; i++) expect(returns[i + 53]! - returns[i]!).toBeGreaterThan(span / 10 - 2);
+      }),
+    );
   });
 });

@@ -6,7 +6,7 @@ describe('resolveOptions', () => {
   it('fills defaults', () => {
     const options = resolveOptions();
     expect(options.connectTimeout).toBe(10000);
-    expect(options.reconnect).toMatchObject({ initialDelay: 1000, maxDelay: 30000, factor: 2, jitter: 'full', maxAttempts: Infinity, resetAfter: 5000 });
+    expect(options.reconnect).toMatchObject({ initialDelay: 1500, maxDelay: 30000, factor: 1.3, jitter: 'staggered', maxAttempts: Infinity, resetAfter: 5000 });
     expect(options.heartbeat).toMatchObject({ interval: 25000, timeout: 10000 });
     expect(options.buffer).toEqual({ maxMessages: 1000, maxBytes: 1048576 });
     expect(options.nodeOptions.maxPayload).toBe(16 * 1024 * 1024);

@@ -13,12 +13,14 @@ import { consumerBundle } from '../bench/consumer.mjs';
 //   idle socket's counters are plain fields); server-driven heartbeats (`heartbeat.mode`, `answer`,
 //   and the checks that say which fields belong to which mode) 276 more, the shared sleep watch
 //   (src/wake.ts) 207, the back/forward cache 140, and options that keep only what differs from
-//   the defaults (which paid for the sleep watch's heap) 65, to 10,675. Until the lean core
-//   shrinks, a ratchet at today's size;
+//   the defaults (which paid for the sleep watch's heap) 65, to 10,675; the staggered reconnect
+//   schedule (a phase per streak, and its name among the jitters) 86 more, to 10,761. Until the
+//   lean core shrinks, a ratchet at today's size;
 // - an app bundling the lean entry, steadysocket/core (monitoring left out). The goal is 5,000 bytes
-//   (partysocket, bundled the same way, is 4,054); until the core gets there, a ratchet at today's size.
-const UMD_BUDGET = 10700;
-const CORE_APP_BUDGET = 7930;
+//   (partysocket, bundled the same way, is 4,054); until the core gets there, a ratchet at today's
+//   size (7,993 with the staggered schedule).
+const UMD_BUDGET = 10770;
+const CORE_APP_BUDGET = 8000;
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const bundle = root('dist/steadysocket.umd.min.js');
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SteadySocket, type SteadySocketOptions, type SocketState } from '../src/index';
 import { TRANSITIONS } from '../src/state';
 import { ManualClock } from './helpers/clock';
@@ -280,7 +280,7 @@ describe('SteadySocket state machine', () => {
 });
 
 describe('SteadySocket backoff edge', () => {
-  it('reconnects when full jitter picks a delay of 0', async () => {
+  it('reconnects when the backoff picks a delay of 0', async () => {
     clock = new ManualClock();
     FakeWebSocket.instances = [];
     const socket = new SteadySocket('ws://test.invalid/', {
@@ -365,4 +365,31 @@ describe('SteadySocket backoff: initialDelay is the ceiling of every streak\'s f
     expect(seen).toEqual([100, 200, 100, 200]);
     await socket.close();
   });
+
+  it('staggered: one phase for a whole streak, a new one for the next streak', async () => {
+    const phases = [0.25, 0.75];
+    const random = vi.spyOn(Math, 'random').mockImplementation(() => phases.shift() ?? 0.5);
+    try {
+      const { socket } = create({ reconnect: { initialDelay: 100, factor: 2, resetAfter: 1000 } });
+      const seen = delays(socket);
+      await flush();
+      for (const wait of [25, 125, 250]) {
+        FakeWebSocket.last.fail();
+        clock.advance(wait);
+        await flush();
+      }
+      FakeWebSocket.last.open();
+      clock.advance(1000);
+      FakeWebSocket.last.serverClose(1006);
+      clock.advance(75);
+      await flush();
+      FakeWebSocket.last.fail();
+      // 100 × phase, then 100 × (1 + phase) × 2^(n-2), with the phase drawn when the streak began.
+      expect(seen).toEqual([25, 125, 250, 75, 175]);
+      await socket.close();
+    } finally {
+      random.mockRestore();
+    }
+  });
 });
+

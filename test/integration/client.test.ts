@@ -180,6 +180,19 @@ describe('reconnecting', () => {
     expect(srv.clients).toHaveLength(2);
   });
 
+  it('staggers by default: one random phase per streak, later delays grown from it', async () => {
+    const port = await closedPort();
+    const socket = client(`ws://127.0.0.1:${port}`, { reconnect: { initialDelay: 40, factor: 2, maxAttempts: 5 } });
+    const delays: number[] = [];
+    socket.on('reconnecting', ({ delay }) => delays.push(delay));
+    await socket.connected().catch(() => {});
+    expect(delays).toHaveLength(4);
+    const [first, ...later] = delays as [number, ...number[]];
+    expect(first).toBeLessThanOrEqual(40);
+    // 40 × (1 + phase) × 2^(n-2), where 40 × phase was the first delay (each rounded on its own).
+    later.forEach((delay, n) => expect(Math.abs(delay - (40 + first) * 2 ** n)).toBeLessThanOrEqual(2 ** n));
+  });
+
   it('comes back when the server restarts on the same port', async () => {
     const first = await startServer();
     const socket = client(first.url, { reconnect: { initialDelay: 50, maxDelay: 200 } });

@@ -27,7 +27,7 @@ const optionsArbitrary = fc.record(
     connectTimeout: fc.oneof(fc.integer({ min: 1, max: 5000 }), anything),
     reconnect: fc.oneof(
       fc.constant(false),
-      fc.record({ initialDelay: fc.oneof(fc.integer({ min: 0, max: 100 }), anything), maxDelay: fc.oneof(fc.integer({ min: 0, max: 200 }), anything), factor: fc.oneof(fc.double({ min: 1, max: 3, noNaN: true }), anything), jitter: fc.oneof(fc.constantFrom('full', 'equal', 'none'), anything) }, { requiredKeys: [] }),
+      fc.record({ initialDelay: fc.oneof(fc.integer({ min: 0, max: 100 }), anything), maxDelay: fc.oneof(fc.integer({ min: 0, max: 200 }), anything), factor: fc.oneof(fc.double({ min: 1, max: 3, noNaN: true }), anything), jitter: fc.oneof(fc.constantFrom('staggered', 'full', 'equal', 'none'), anything) }, { requiredKeys: [] }),
       anything,
     ),
     heartbeat: fc.oneof(fc.constant(false), fc.record({ interval: fc.oneof(fc.integer({ min: 1, max: 1000 }), anything), timeout: fc.oneof(fc.integer({ min: 1, max: 1000 }), anything) }, { requiredKeys: [] }), anything),
