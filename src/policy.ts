@@ -41,8 +41,8 @@ export function closeCodeRetryable(code: number): boolean {
 /**
  * The reconnect decision, without I/O: the policy (or the user's `shouldReconnect`), the attempts
  * left, the floor the server asked for (Retry-After, or 1013) and the backoff for the `wait`-th wait
- * of the streak (1-based), with the streak's `phase` for staggered jitter. `floor` is returned so that a wake-up (online, a visible tab) may come
- * early but never before the server's floor.
+ * of the streak (1-based), with the streak's `phase` for staggered jitter. `floor` is returned so
+ * that a wake-up (online, a visible tab) may come early but never before the server's floor.
  */
 export function decide(
   policy: ReconnectPolicy | false,
