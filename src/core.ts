@@ -18,6 +18,6 @@ export type {
   WebSocketLike,
 } from './options';
 export type { SendData } from './queue';
-export type { SocketStats, RttStats, LogRecord, LogLevel, LogEvent, Logger } from './monitor';
+export type { SocketStats, RttStats, LogRecord, LogLevel, LogEvent, Logger } from './records';
 export type { Jitter } from './backoff';
 export type { Clock } from './clock';

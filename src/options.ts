@@ -4,7 +4,7 @@ import { SteadySocketError } from './errors';
 import type { Jitter } from './backoff';
 import { checkData, type SendData } from './queue';
 import type { ReconnectInfo, ReconnectPolicy } from './policy';
-import type { Logger, LogLevel } from './monitor';
+import type { Logger, LogLevel } from './records';
 
 export type { ReconnectInfo };
 

@@ -2,7 +2,7 @@
 // SteadySocket instances. Only types come from @opentelemetry/api: the caller hands in its meter and
 // tracer, so this module never loads the API itself, and the core never loads this module.
 import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, Observable, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
-import type { SocketStats } from './monitor';
+import type { SocketStats } from './records';
 import type EventEmitter from 'eventemitter3';
 import type { SteadySocketEvents } from './events';
 import type { SocketState } from './state';

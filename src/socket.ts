@@ -5,7 +5,7 @@ import { resolveOptions, type SteadySocketOptions } from './options';
 import type { SendData } from './queue';
 import { Session } from './session';
 import type { SocketState } from './state';
-import type { SocketStats } from './monitor';
+import type { SocketStats } from './records';
 
 /**
  * A WebSocket that reconnects, keeps itself alive, buffers while offline and says why it failed.
