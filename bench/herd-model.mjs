@@ -10,41 +10,31 @@ const START = 250;
 const OUTAGES = [1000, 10000];
 const RUNS = Number(process.env.RUNS || 300);
 
-/** Makes one client's schedule: a function returning the delay before its next attempt. */
+/**
+ * One of our schedules, as src/backoff.ts computes it, for one client: a function returning the
+ * delay before its next attempt (the phase is drawn once, as a streak does).
+ */
+const ours = (jitter, initialDelay, factor, maxDelay = 30000) => () => {
+  const phase = Math.random();
+  let wait = 0;
+  return () => {
+    wait++;
+    const grown = initialDelay * factor ** Math.max(0, wait - 2);
+    const cap = Math.min(maxDelay, wait > 1 ? grown * factor : grown);
+    if (jitter === 'staggered') return Math.min(maxDelay, wait > 1 ? grown * (1 + (factor - 1) * phase) : phase * initialDelay);
+    return jitter === 'none' ? cap : jitter === 'equal' ? cap / 2 + (Math.random() * cap) / 2 : Math.random() * cap;
+  };
+};
+
+/** Each makes one client's schedule: a function returning the delay before its next attempt. */
 const SCHEDULES = {
-  // The default: one random phase per client, the same growth for all (src/backoff.ts).
-  'staggered, 1.5 s × 1.3 (the default)': () => {
-    const phase = Math.random();
-    let wait = 0;
-    return () => (++wait === 1 ? phase * 1500 : Math.min(30000, 1500 * (1 + 0.3 * phase) * 1.3 ** (wait - 2)));
-  },
+  'staggered, 1.5 s × 1.3 (the default)': ours('staggered', 1500, 1.3),
   // The other jitters with the default delays: what `jitter` alone changes.
-  'full jitter, 1.5 s × 1.3': () => {
-    let wait = 0;
-    return () => Math.random() * Math.min(30000, 1500 * 1.3 ** wait++);
-  },
-  'equal jitter, 1.5 s × 1.3': () => {
-    let wait = 0;
-    return () => {
-      const cap = Math.min(30000, 1500 * 1.3 ** wait++);
-      return cap / 2 + (Math.random() * cap) / 2;
-    };
-  },
-  'no jitter, 1.5 s × 1.3': () => {
-    let wait = 0;
-    return () => Math.min(30000, 1500 * 1.3 ** wait++);
-  },
-  'full jitter, 1 s × 2 (the default before 0.2)': () => {
-    let wait = 0;
-    return () => Math.random() * Math.min(30000, 1000 * 2 ** wait++);
-  },
-  'equal jitter, 1 s × 2': () => {
-    let wait = 0;
-    return () => {
-      const cap = Math.min(30000, 1000 * 2 ** wait++);
-      return cap / 2 + (Math.random() * cap) / 2;
-    };
-  },
+  'full jitter, 1.5 s × 1.3': ours('full', 1500, 1.3),
+  'equal jitter, 1.5 s × 1.3': ours('equal', 1500, 1.3),
+  'no jitter, 1.5 s × 1.3': ours('none', 1500, 1.3),
+  'full jitter, 1 s × 2 (the default before 0.2)': ours('full', 1000, 2),
+  'equal jitter, 1 s × 2': ours('equal', 1000, 2),
   'decorrelated jitter, 0.5-3 s × 1.5': () => {
     let previous = 0;
     return () => (previous = Math.min(30000, 500 + Math.random() * ((previous ? previous * 1.5 : 3000) - 500)));
