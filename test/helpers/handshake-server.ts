@@ -11,7 +11,8 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** RFC 6455 §4.2.2: the accept value for a key. */
 export const acceptFor = (key: string): string => createHash('sha1').update(key + GUID).digest('base64');
 
-type Reply = (key: string) => string | Buffer | 'hang' | 'fin' | 'rst';
+// `{ end }`: these bytes, then FIN.
+type Reply = (key: string, host: string) => string | Buffer | { end: Buffer } | 'hang' | 'fin' | 'rst';
 
 const upgrade101 = (key: string, extra = '', omit: string[] = []): string =>
   [
@@ -28,17 +29,23 @@ const upgrade101 = (key: string, extra = '', omit: string[] = []): string =>
 const plain = (status: string, headers: string[] = [], body = ''): string =>
   [`HTTP/1.1 ${status}`, ...headers, `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body].join('\r\n');
 
+const garbage = (): Buffer => Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256));
+
 export const ROUTES: Record<string, Reply> = {
   ok: (key) => upgrade101(key),
   '200-html': () => plain('200 OK', ['Content-Type: text/html'], '<h1>hello</h1>'),
   '301-redirect': () => plain('301 Moved Permanently', ['Location: /s/ok?token=s3cret']),
   '302-redirect': () => plain('302 Found', ['Location: /s/ok']),
+  '302-absolute-ws': (_key, host) => plain('302 Found', [`Location: ws://${host}/s/ok`]),
   '307-redirect': () => plain('307 Temporary Redirect', ['Location: /s/ok']),
   '400': () => plain('400 Bad Request'),
   '404': () => plain('404 Not Found'),
   '405': () => plain('405 Method Not Allowed', ['Allow: POST']),
   '426': () => plain('426 Upgrade Required', ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13']),
+  '426-bare': () => plain('426 Upgrade Required'),
   '401': () => plain('401 Unauthorized', ['WWW-Authenticate: Bearer realm="chat"']),
+  '401-basic': () => plain('401 Unauthorized', ['WWW-Authenticate: Basic realm="ws"']),
+  '401-bare': () => plain('401 Unauthorized'),
   '403': () => plain('403 Forbidden', ['Set-Cookie: session=secret']),
   '407': () => plain('407 Proxy Authentication Required', ['Proxy-Authenticate: Basic realm="proxy"']),
   '429': () => plain('429 Too Many Requests', ['Retry-After: 2']),
@@ -57,8 +64,9 @@ export const ROUTES: Record<string, Reply> = {
   'protocol-wrong': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
   'protocol-unrequested': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
   'extension-unknown': (key) => upgrade101(key, 'Sec-WebSocket-Extensions: x-unknown-ext'),
-  garbage: () => Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256)),
+  garbage: () => garbage(),
   'ssh-banner': () => 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n',
+  'garbage-then-fin': () => ({ end: garbage() }),
   hang: () => 'hang',
   'fin-after-request': () => 'fin',
   'rst-after-request': () => 'rst',
@@ -69,12 +77,16 @@ export const TRUTH: Record<string, { kind: ErrorKind; protocols?: string[] }> = 
   '200-html': { kind: 'no-protocol-support' },
   '301-redirect': { kind: 'no-protocol-support' },
   '302-redirect': { kind: 'no-protocol-support' },
+  '302-absolute-ws': { kind: 'no-protocol-support' },
   '307-redirect': { kind: 'no-protocol-support' },
   '400': { kind: 'no-protocol-support' },
   '404': { kind: 'no-protocol-support' },
   '405': { kind: 'no-protocol-support' },
   '426': { kind: 'bad-upgrade-header' },
+  '426-bare': { kind: 'bad-upgrade-header' },
   '401': { kind: 'unauthorized' },
+  '401-basic': { kind: 'unauthorized' },
+  '401-bare': { kind: 'unauthorized' },
   '403': { kind: 'unauthorized' },
   '407': { kind: 'unauthorized' },
   '429': { kind: 'rate-limited' },
@@ -93,6 +105,7 @@ export const TRUTH: Record<string, { kind: ErrorKind; protocols?: string[] }> = 
   'extension-unknown': { kind: 'extension-mismatch' },
   garbage: { kind: 'no-protocol-support' },
   'ssh-banner': { kind: 'no-protocol-support' },
+  'garbage-then-fin': { kind: 'no-protocol-support' },
   hang: { kind: 'timeout' },
   'fin-after-request': { kind: 'network' },
   'rst-after-request': { kind: 'network' },
@@ -137,7 +150,8 @@ export async function startHandshakeServer({ serve, cors = false }: HandshakeSer
         return;
       }
       if (!reply) return void socket.end(plain('404 Not Found'));
-      let bytes = reply(key);
+      const host = /\r\nhost:\s*(\S+)/i.exec(head)?.[1] ?? '127.0.0.1';
+      let bytes = reply(key, host);
       const origin = /\r\norigin:\s*(\S+)/i.exec(head)?.[1];
       if (cors && origin && typeof bytes === 'string' && bytes.startsWith('HTTP/1.1 ') && !bytes.startsWith('HTTP/1.1 101')) {
         const allow = `Access-Control-Allow-Origin: ${origin}\r\nAccess-Control-Allow-Credentials: true\r\nAccess-Control-Expose-Headers: Retry-After, WWW-Authenticate, Location\r\nVary: Origin\r\n`;
@@ -146,6 +160,7 @@ export async function startHandshakeServer({ serve, cors = false }: HandshakeSer
       if (bytes === 'hang') return;
       if (bytes === 'fin') return void socket.end();
       if (bytes === 'rst') return void socket.resetAndDestroy();
+      if (typeof bytes === 'object' && 'end' in bytes) return void socket.end(bytes.end);
       socket.write(bytes);
     });
   });
