@@ -185,7 +185,7 @@ export interface FreezableServer extends RealServer {
 }
 
 /** Spawns a server that prints its port on its first line of output. */
-async function spawnPrinting(command: string, args: string[], timeout = 15000): Promise<FreezableServer> {
+async function spawnPrinting(command: string, args: string[], hint = '', timeout = 15000): Promise<FreezableServer> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -196,7 +196,7 @@ async function spawnPrinting(command: string, args: string[], timeout = 15000): 
       if (match) clearTimeout(timer), resolve(Number(match[1]));
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${command} exited (${code}): ${output}`))));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${command} exited (${code}): ${output}${hint}`))));
   });
   return {
     port,
@@ -220,5 +220,5 @@ export function startSocketIo(interval: number, timeout: number): Promise<Freeza
 /** Flask-SocketIO on eventlet (Debian's python3-flask-socketio, python3-eventlet), pinging every `interval` ms. */
 export function startFlaskSocketIo(interval: number, timeout: number): Promise<FreezableServer> {
   need('/usr/bin/python3');
-  return spawnPrinting('/usr/bin/python3', [fileURLToPath(new URL('./flask_socketio_server.py', import.meta.url)), String(interval / 1000), String(timeout / 1000)]);
+  return spawnPrinting('/usr/bin/python3', [fileURLToPath(new URL('./flask_socketio_server.py', import.meta.url)), String(interval / 1000), String(timeout / 1000)], '\n(apt-get install python3-flask-socketio python3-eventlet, as .ci/run does)');
 }
