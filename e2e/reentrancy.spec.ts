@@ -46,6 +46,28 @@ test('a tab coming back and `online` wait for the Retry-After the server asked f
   await waitFor(page, 'connecting', 2, 3000);
 });
 
+test('sockets that all got Retry-After come back spread over one initialDelay past it, not at once', async ({ page }) => {
+  await openPage(page, site.origin, 'umd');
+  const delays = await page.evaluate(async (url) => {
+    const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
+    const delays: unknown[] = [];
+    // Eight, one after another: Firefox lets one socket per host connect at a time and delays each
+    // further failed connection to a host a little longer (6 s by the eleventh), which would end
+    // more of them as timeouts.
+    for (let i = 0; i < 8; i++) {
+      const socket = new lib.SteadySocket(url, { reconnect: { initialDelay: 1000, maxDelay: 10000 } });
+      delays.push(await new Promise((resolve) => socket.once('reconnecting', ({ delay, error }) => (resolve(error?.retryAfter ? delay : `${delay} ${error?.kind}`), void socket.close()))));
+    }
+    return delays as number[];
+  }, site.ws('/ws/503'));
+  // Same origin: each probe reads 503 and Retry-After: 2; the floor wins over the first wait (<= 1 s).
+  expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000);
+  expect(Math.max(...delays)).toBeLessThanOrEqual(3000);
+  // Without the spread all would wait exactly 2000 ms; 8 uniform phases within 100 ms of each other:
+  // a chance below 10^-6.
+  expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(100);
+});
+
 test('diagnoses every failed attempt: a 503 streak that turns into 401 stops', async ({ page }) => {
   await openPage(page, site.origin, 'umd');
   const kinds = await page.evaluate(

@@ -13,8 +13,8 @@ export interface BackoffOptions {
 
 /**
  * Delay before the `wait`-th reconnect attempt of a streak (1-based), in ms; `minDelay` is a floor
- * the server asked for (Retry-After, close code 1013), itself capped at `maxDelay` so that a hostile
- * header cannot park a client for a day.
+ * the server asked for (Retry-After, close code 1013), spread over one initialDelay past it (except
+ * with jitter 'none') and capped at `maxDelay` so that a hostile header cannot park a client for a day.
  *
  * 'staggered' draws one `phase` in [0, 1) per streak: the first wait is phase × initialDelay, and
  * each later one is initialDelay × (1 + (factor − 1) × phase) × factor^(wait − 2), so that the
@@ -28,18 +28,20 @@ export function backoffDelay(
   options: BackoffOptions,
   minDelay = 0,
   random: () => number = Math.random,
-  phase?: number,
+  phase = random(),
 ): number {
   const { initialDelay, maxDelay, factor, jitter } = options;
   const grown = initialDelay * Math.pow(factor, Math.max(0, wait - 2));
   const cap = Math.min(maxDelay, wait > 1 ? grown * factor : grown);
   const delay =
     jitter === 'staggered'
-      ? Math.min(maxDelay, (phase ??= random(), wait > 1 ? grown * (1 + (factor - 1) * phase) : phase * initialDelay))
+      ? Math.min(maxDelay, wait > 1 ? grown * (1 + (factor - 1) * phase) : phase * initialDelay)
       : jitter === 'none'
         ? cap
         : jitter === 'equal'
           ? cap / 2 + (random() * cap) / 2
           : random() * cap;
-  return Math.round(Math.max(delay, Math.min(minDelay, maxDelay)));
+  // A floor the server sent to every client would bring them all back at the same instant, just when
+  // it said it was overloaded: past the floor, each keeps its place (its phase) over one initialDelay.
+  return Math.round(Math.max(delay, Math.min(maxDelay, minDelay && minDelay + (jitter === 'none' ? 0 : phase * initialDelay))));
 }

@@ -35,6 +35,28 @@ describe('backoffDelay', () => {
     );
   });
 
+  it('spreads clients past a floor they all got (Retry-After, 1013) over one initialDelay, in their order', () => {
+    fc.assert(
+      fc.property(options, fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 120000 }), (o, wait, floor) => {
+        fc.pre(o.jitter !== 'none' && o.initialDelay >= 100 && floor + o.initialDelay <= o.maxDelay);
+        const delays = Array.from({ length: 400 }, (_, i) => backoffDelay(wait, o, floor, () => 0, (i + 0.5) / 400));
+        const past = delays.filter((delay) => delay >= floor + o.initialDelay / 2).length;
+        // Where the floor is longer than the backoff, nobody comes back before it and the clients keep
+        // the order of their phases; they do not all come back at the same instant: half of them
+        // wait at least half an initialDelay more.
+        expect(Math.min(...delays)).toBeGreaterThanOrEqual(floor);
+        expect(delays.every((delay, i) => i === 0 || delay >= delays[i - 1]!)).toBe(true);
+        if (delays.every((delay) => delay <= floor + o.initialDelay)) expect(past).toBeGreaterThanOrEqual(195);
+      }),
+    );
+    const o: BackoffOptions = { initialDelay: 1500, maxDelay: 30000, factor: 1.3, jitter: 'staggered' };
+    const delays = Array.from({ length: 500 }, (_, i) => backoffDelay(1, o, 10000, Math.random, (i + 0.5) / 500));
+    // 500 clients told "Retry-After: 10": at most 34 in any 100 ms after it, none before it.
+    for (let t = 10000; t < 11500; t += 100) expect(delays.filter((d) => d >= t && d < t + 100).length).toBeLessThanOrEqual(34);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(10000);
+    expect(backoffDelay(1, { ...o, jitter: 'none' }, 10000)).toBe(10000);
+  });
+
   it('grows exponentially without jitter', () => {
     const o: BackoffOptions = { initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 'none' };
     expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, o))).toEqual([100, 200, 400, 800, 1000, 1000]);

@@ -236,6 +236,19 @@ describe('retry behaviour', () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2000);
   });
 
+  it('spreads clients that all got Retry-After over one initialDelay past it, instead of bringing them back at once', async () => {
+    const sockets = Array.from({ length: 20 }, () => new SteadySocket(faults.url('503'), { reconnect: { initialDelay: 1000, maxDelay: 10000 } }));
+    cleanup.push(() => Promise.all(sockets.map((socket) => socket.close())));
+    const delays = await Promise.all(sockets.map((socket) => next<{ delay: number }>(socket, 'reconnecting').then(({ delay }) => delay)));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(3000);
+    // 20 uniform phases: the chance that they all fall within 300 ms of each other is below 10^-8.
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(300);
+    const none = new SteadySocket(faults.url('503'), { reconnect: { initialDelay: 1000, maxDelay: 10000, jitter: 'none' } });
+    cleanup.push(() => none.close());
+    expect((await next<{ delay: number }>(none, 'reconnecting')).delay).toBe(2000);
+  });
+
   it('clamps Retry-After to maxDelay', async () => {
     const socket = new SteadySocket(faults.url('429'), { reconnect: { initialDelay: 10, maxDelay: 500 } });
     cleanup.push(() => socket.close());
