@@ -52,8 +52,8 @@ test('sockets that all got Retry-After come back spread over one initialDelay pa
     const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
     const delays: unknown[] = [];
     // Eight, one after another: Firefox lets one socket per host connect at a time and delays each
-    // further failed connection to a host a little longer (6 s by the eleventh), which would end
-    // more of them as timeouts.
+    // further failed connection to one path longer (the query does not count; 3 s by the eighth,
+    // 6 s by the eleventh), which would end more of them as timeouts.
     for (let i = 0; i < 8; i++) {
       const socket = new lib.SteadySocket(url, { reconnect: { initialDelay: 1000, maxDelay: 10000 } });
       delays.push(await new Promise((resolve) => socket.once('reconnecting', ({ delay, error }) => (resolve(error?.retryAfter ? delay : `${delay} ${error?.kind}`), void socket.close()))));

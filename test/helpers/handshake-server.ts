@@ -64,7 +64,7 @@ export const ROUTES: Record<string, Reply> = {
   'protocol-wrong': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
   'protocol-unrequested': (key) => upgrade101(key, 'Sec-WebSocket-Protocol: chat.v1'),
   'extension-unknown': (key) => upgrade101(key, 'Sec-WebSocket-Extensions: x-unknown-ext'),
-  garbage: () => garbage(),
+  garbage,
   'ssh-banner': () => 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n',
   'garbage-then-fin': () => ({ end: garbage() }),
   hang: () => 'hang',
