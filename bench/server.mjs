@@ -1,6 +1,7 @@
 // The benchmark server: its own process on 127.0.0.1, so client and server do not share a CPU queue.
 // Prints its port on the first line. Paths: /echo, /sink?count=N (answers "done" after N messages),
 // /flood?count=N&size=S (on "go", writes N pre-built frames), /idle, /log (prints each connection).
+// SIGUSR2 sheds load: every open connection is closed with 1013 Try Again Later.
 import { WebSocketServer } from 'ws';
 
 const port = Number(process.argv[2] || 0);
@@ -45,3 +46,6 @@ wss.on('connection', (socket, request) => {
   }
 });
 process.on('SIGTERM', () => process.exit(0));
+process.on('SIGUSR2', () => {
+  for (const socket of wss.clients) socket.close(1013, 'try again later');
+});
