@@ -14,11 +14,12 @@ import { consumerBundle } from '../bench/consumer.mjs';
 //   and the checks that say which fields belong to which mode) 276 more, the shared sleep watch
 //   (src/wake.ts) 207, the back/forward cache 140, and options that keep only what differs from
 //   the defaults (which paid for the sleep watch's heap) 65, to 10,675; the staggered reconnect
-//   schedule (a phase per streak, and its name among the jitters) 86 more, to 10,761. Until the
-//   lean core shrinks, a ratchet at today's size;
+//   schedule (a phase per streak, and its name among the jitters) 86 more, to 10,761; clients spread
+//   past a server's Retry-After or 1013 floor 2 more, to 10,763. Until the lean core shrinks, a
+//   ratchet at today's size;
 // - an app bundling the lean entry, steadysocket/core (monitoring left out). The goal is 5,000 bytes
 //   (partysocket, bundled the same way, is 4,054); until the core gets there, a ratchet at today's
-//   size (7,993 with the staggered schedule).
+//   size (7,994 with the staggered schedule and the spread past a floor).
 const UMD_BUDGET = 10770;
 const CORE_APP_BUDGET = 8000;
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
