@@ -5,4 +5,5 @@ export type { DoctorCheck, DoctorOptions, DoctorReport, DoctorStep, StepName } f
 export type { H2cReport } from './doctor/h2c';
 export type { TlsFacts } from './doctor/wire';
 export { formatReport } from './doctor/print';
-export { EXIT_CODES } from './doctor/advice';
+export { CAUSE_EXIT_CODES, EXIT_CODES, type DoctorCause } from './doctor/advice';
+export { proxyFromEnv } from './doctor/proxy';

@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { formatReport, probe, type DoctorReport } from '../src/doctor';
 import { SteadySocketError } from '../src/errors';
 import { acceptFor, startHandshakeServer, TRUTH, type HandshakeServer } from './helpers/handshake-server';
-import { startH2o, startNghttpd, startNginx, startPythonWebsockets, type RealServer } from './helpers/real-servers';
+import { startH2o, startNghttpd, startNginx, startPythonWebsockets, startUnaccepting, type RealServer } from './helpers/real-servers';
 import { closedPort, listenLocal, startServer, type EchoServer } from './helpers/servers';
 
 // The doctor against real servers: ws, nginx in front of it (right and wrong), Python's websockets,
@@ -30,6 +30,13 @@ let otherPort: number;
 const tls: Record<'selfSigned' | 'expired' | 'wrongHost', { server: HttpsServer; port: number }> = {} as never;
 let raw: NetServer;
 let rawPort: number;
+// A WebSocket server whose HTTP parser takes 1 KiB of headers at most: Node answers more with 431.
+let small: HttpServer;
+let smallPort: number;
+let unaccepting: RealServer;
+// Node's http without an upgrade listener: a WebSocket request is an ordinary request, refused in chunks.
+let chunky: HttpServer;
+let chunkyPort: number;
 const rawSockets = new Set<Socket>();
 
 // Answers the doctor's own frames after a valid 101: how a server answers a ping and a close.
@@ -84,6 +91,16 @@ beforeAll(async () => {
     });
   });
   rawPort = await listenLocal(raw);
+  small = createHttpServer({ maxHeaderSize: 1024 });
+  new WebSocketServer({ server: small });
+  smallPort = await listenLocal(small);
+  unaccepting = await startUnaccepting();
+  chunky = createHttpServer((_request, response) => {
+    response.writeHead(404, { 'Content-Type': 'text/plain' });
+    response.write('no WebSocket here\n');
+    response.end('ok\n');
+  });
+  chunkyPort = await listenLocal(chunky);
   for (const [name, file] of [['selfSigned', 'self-signed'], ['expired', 'expired'], ['wrongHost', 'wrong-host']] as const) {
     const server = createHttpsServer({ key: fixture(`${file}.key`), cert: fixture(`${file}.crt`) });
     new WebSocketServer({ server });
@@ -101,6 +118,9 @@ afterAll(async () => {
     h2o?.close(),
     nghttpd?.close(),
     python?.close(),
+    unaccepting?.close(),
+    small && closing(small),
+    chunky && closing(chunky),
     http2 && closing(http2 as never),
     other && closing(other),
     raw && new Promise<void>((resolve) => (rawSockets.forEach((socket) => socket.destroy()), raw.close(() => resolve()))),
@@ -145,6 +165,19 @@ describe('a healthy server', () => {
     // The user's header wins over the userinfo's Basic credentials: one Authorization is sent.
     expect(report.request!.head.match(/Authorization/g)).toHaveLength(1);
   });
+
+  it("a user's Host or User-Agent replaces the default one where it stands, as curl's -H does; an empty one removes it", async () => {
+    // nginx answers two Host lines with 400: the request would never reach the WebSocket server.
+    const report = await probe(`ws://127.0.0.1:${nginx.port}/good`, { headers: { Host: 'chat.example.test', 'user-agent': 'probe/2' } });
+    expect(report.verdict).toMatchObject({ ok: true, exitCode: 0 });
+    expect(report.request!.head).toMatch(/^GET \/good HTTP\/1\.1\r\nHost: chat\.example\.test\r\nUpgrade: websocket\r\n/);
+    expect(report.request!.head.match(/^host:/gim)).toHaveLength(1);
+    expect(report.request!.head.match(/^user-agent:/gim)).toEqual(['user-agent:']);
+    expect(report.request!.head).toContain('user-agent: probe/2\r\n');
+    const bare = await probe(echo.url, { headers: [['User-Agent', '']] });
+    expect(bare.verdict.ok).toBe(true);
+    expect(bare.request!.head).not.toMatch(/user-agent/i);
+  });
 });
 
 describe('every broken handshake of the byte-exact server: the kind the client reports', () => {
@@ -179,6 +212,15 @@ describe('every broken handshake of the byte-exact server: the kind the client r
     expect(echoed.verdict.fix).toMatch(/echoes Sec-WebSocket-Key/);
     const example = await probe(faults.url('101-accept-rfc-example'));
     expect(example.checks.find((check) => check.name === 'accept')!.note).toMatch(/RFC 6455's example/);
+  });
+
+  it('a wrong Sec-WebSocket-Accept is hinted as the server\'s mistake, not a proxy\'s', async () => {
+    for (const route of ['101-accept-echo-key', '101-accept-sample-key', '101-accept-missing']) {
+      const report = await probe(faults.url(route));
+      expect(report.verdict.kind).toBe('bad-upgrade-header');
+      expect(report.verdict.hint).toMatch(/Sec-WebSocket-Accept/);
+      expect(report.verdict.hint).not.toMatch(/prox/i);
+    }
   });
 
   it('shows a refusal body, the redirect target redacted, and Set-Cookie masked', async () => {
@@ -335,6 +377,15 @@ describe('TLS', () => {
     const ws = await probe(`ws://127.0.0.1:${tls.selfSigned.port}/`, { timeout: 2000 });
     expect(ws.verdict.kind).toBe('network');
   });
+
+  it('a TLS failure with --insecure given does not advise --insecure', async () => {
+    const without = await probe(`wss://127.0.0.1:${echo.port}/`, { timeout: 2000 });
+    expect(without.verdict.fix).toMatch(/--insecure/);
+    const insecure = await probe(`wss://127.0.0.1:${echo.port}/`, { timeout: 2000, insecure: true });
+    expect(insecure.verdict.kind).toBe('tls');
+    expect(insecure.verdict.fix).not.toMatch(/--insecure/);
+    expect(insecure.verdict.fix).toMatch(/ws:\/wss: against the port/);
+  });
 });
 
 describe('the network', () => {
@@ -342,6 +393,31 @@ describe('the network', () => {
     const report = await probe(`ws://127.0.0.1:${await closedPort()}/`);
     expect(report.verdict).toMatchObject({ ok: false, kind: 'network', exitCode: 10 });
     expect(report.steps.at(-1)).toMatchObject({ name: 'tcp', ok: false, detail: 'ECONNREFUSED' });
+  });
+
+  it('a request head too large: 431 named as such, not as no WebSocket, with its own exit code and advice', async () => {
+    const report = await probe(`ws://127.0.0.1:${smallPort}/`, { headers: { Cookie: `session=${'x'.repeat(2000)}` } });
+    expect(report.response!.status).toBe(431);
+    expect(report.verdict).toMatchObject({ ok: false, kind: 'no-protocol-support', cause: 'headers-too-large', exitCode: 23 });
+    expect(report.verdict.message).toMatch(/431: the request headers are too large/);
+    expect(report.verdict.fix).toMatch(/cookies/);
+    expect(report.verdict.hint).not.toMatch(/no WebSocket/);
+    const text = formatReport(report);
+    expect(text).toMatch(/headers-too-large: the server answered 431/);
+    expect(text).toContain('the client reports it as no-protocol-support');
+    expect(text).toContain('exit code 23');
+    // The same server with a small head opens.
+    expect((await probe(`ws://127.0.0.1:${smallPort}/`)).verdict.ok).toBe(true);
+  });
+
+  it('no TCP connection in time is not called an accepted connection that did not answer', async () => {
+    const report = await probe(`ws://127.0.0.1:${unaccepting.port}/`, { timeout: 300 });
+    expect(report.verdict).toMatchObject({ kind: 'timeout', exitCode: 11, message: `no TCP connection to 127.0.0.1:${unaccepting.port} within 300 ms` });
+    expect(report.steps.at(-1)).toMatchObject({ name: 'tcp', ok: false });
+    expect(report.verdict.fix).not.toMatch(/accepted/);
+    expect(report.verdict.fix).toMatch(/firewall/);
+    // An accepted connection that gets no answer is still called that.
+    expect((await probe(faults.url('hang'), { timeout: 300 })).verdict.fix).toMatch(/accepted the connection but did not answer/);
   });
 
   it('a server that never answers: timeout after --timeout', async () => {
@@ -373,10 +449,16 @@ describe('answers that go wrong after the request', () => {
     expect(formatReport(report)).toContain(`   body (512, cut at 512): ${'x'.repeat(512)}\n`);
   });
 
-  it('a chunked refusal that stays open: its first bytes, read until the server pauses', async () => {
+  it('a chunked refusal that stays open: its first bytes decoded, read until the server pauses', async () => {
     const report = await probe(at('chunked'), { timeout: 2000 });
     expect(report.verdict.kind).toBe('no-protocol-support');
-    expect(report.response!.body!.text).toBe('9\r\nnot here!\r\n');
+    expect(report.response!.body).toEqual({ bytes: 9, text: 'not here!' });
+  });
+
+  it("a chunked refusal from Node's http: the chunks joined, without their sizes", async () => {
+    const report = await probe(`ws://127.0.0.1:${chunkyPort}/`);
+    expect(report.response!.head).toContain('Transfer-Encoding: chunked');
+    expect(report.response!.body).toEqual({ bytes: 21, text: 'no WebSocket here\nok\n' });
   });
 
   it('no pong: heartbeat-timeout; a close instead of a pong: its code and reason', async () => {
@@ -410,10 +492,11 @@ describe('answers that go wrong after the request', () => {
     expect(secure.h2c!.priorKnowledge).toBeUndefined();
   });
 
-  it('a name that does not resolve: network, at the DNS step', async () => {
+  it('a name that does not resolve: network, at the DNS step, which the text shows', async () => {
     const report = await probe('ws://nothing.invalid/');
     expect(report.verdict).toMatchObject({ kind: 'network', exitCode: 10 });
     expect(report.steps).toEqual([expect.objectContaining({ name: 'dns', ok: false, detail: 'ENOTFOUND' })]);
+    expect(formatReport(report)).toMatch(/\n1\. DNS {2}[\d.]+ ms {2}✗ ENOTFOUND\n2\. Verdict\n {3}network: /);
   });
 
   it('a TLS port that never answers the handshake: timeout at the TLS step', async () => {
@@ -429,6 +512,10 @@ describe('bad input throws a typed error at the call', () => {
     ['not a url', {}, 'invalid-url'],
     ['ws://127.0.0.1/', { upgrade: 'web socket' }, 'invalid-options'],
     ['ws://127.0.0.1/', { timeout: 0 }, 'invalid-options'],
+    // Node's timers would make it 1 ms, with a TimeoutOverflowWarning.
+    ['ws://127.0.0.1/', { timeout: 2147483648 }, 'invalid-options'],
+    ['ws://127.0.0.1/', { proxy: 'socks5://127.0.0.1:1080' }, 'invalid-options'],
+    ['ws://127.0.0.1/', { proxy: 'http://' }, 'invalid-options'],
     ['ws://127.0.0.1/', { headers: { 'Bad Name': 'x' } }, 'invalid-options'],
     ['ws://127.0.0.1/', { headers: { 'X-Split': 'a\r\nInjected: yes' } }, 'invalid-options'],
     ['ws://127.0.0.1/', { protocols: ['a b'] }, 'invalid-protocols'],
@@ -456,7 +543,7 @@ describe('formatReport: the text of the command', () => {
     const broken = formatReport(await probe(faults.url('101-accept-echo-key')), { color: true });
     expect(broken).toContain('\x1b[31mFAIL\x1b[0m accept');
     expect(broken).toMatch(/expected [\w+/=]+, got [\w+/=]+\x1b\[33m \(the key itself was echoed\)/);
-    expect(broken).toMatch(/hint: Let proxies pass the Upgrade and Connection headers\.\n {3}fix: {2}The server echoes Sec-WebSocket-Key/);
+    expect(broken).toMatch(/hint: Fix how the server computes Sec-WebSocket-Accept\.\n {3}fix: {2}The server echoes Sec-WebSocket-Key/);
     const page = formatReport(await probe(faults.url('200-html')));
     expect(page).toContain('   body (14): <h1>hello</h1>\n');
     const banner = formatReport(await probe(faults.url('garbage')));

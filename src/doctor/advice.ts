@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../errors';
+import { HINTS } from '../hints';
 
 /**
  * The doctor's exit code per error kind (README, "Doctor"). 0 is success, 1 an unexpected failure of
@@ -23,14 +24,80 @@ export const EXIT_CODES: Partial<Record<ErrorKind, number>> = {
   handshake: 22,
 };
 
+/**
+ * What the doctor names more finely than the client's kind: a 431, and each way a proxy in between
+ * can fail. The verdict's `kind` stays the one the client reports; `cause` and its exit code say more.
+ */
+export type DoctorCause = 'headers-too-large' | 'proxy-unreachable' | 'proxy-auth-required' | 'proxy-denied' | 'proxy-failed';
+
+/** The doctor's exit code per cause (README, "Doctor"). */
+export const CAUSE_EXIT_CODES: Record<DoctorCause, number> = {
+  'headers-too-large': 23,
+  'proxy-unreachable': 30,
+  'proxy-auth-required': 31,
+  'proxy-denied': 32,
+  'proxy-failed': 33,
+};
+
+/** One line on what to check, per cause (the client's hints speak of the server, not of a proxy). */
+export const CAUSE_HINTS: Record<DoctorCause, string> = {
+  'headers-too-large': 'Send fewer or smaller headers: cookies are the usual cause.',
+  'proxy-unreachable': 'Check the proxy URL (--proxy, HTTPS_PROXY, HTTP_PROXY) and that the proxy runs.',
+  'proxy-auth-required': 'Give the proxy its credentials: http://user:password@proxy:port.',
+  'proxy-denied': "The proxy's rules forbid this destination: ask its administrator, or bypass it (NO_PROXY).",
+  'proxy-failed': 'The proxy could not open a tunnel to the server: read its answer below.',
+};
+
 const PROXY =
   'A proxy between here and the server dropped the hop-by-hop Upgrade and Connection headers, or answered ' +
   'itself. In nginx: `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header ' +
   'Connection "upgrade";` in the location that proxies to the WebSocket server.';
 
+/** What the advice depends on besides the kind. */
+export interface Detail {
+  /** The check that failed, when a 101 was received. */
+  check?: string;
+  status?: number;
+  location?: string;
+  echoed?: boolean;
+  /** The step that failed. */
+  step?: string;
+  /** --insecure was given. */
+  insecure?: boolean;
+  cause?: DoctorCause;
+  /** Credentials for the proxy were sent. */
+  proxyCredentials?: boolean;
+}
+
+/** The one-line hint: the client's for its kind, unless the failure says something it does not fit. */
+export function hintFor(kind: ErrorKind, detail: Detail): string | undefined {
+  if (detail.cause) return CAUSE_HINTS[detail.cause];
+  // A wrong accept value is the server's own mistake: a proxy passes it unchanged.
+  if (detail.check === 'accept') return 'Fix how the server computes Sec-WebSocket-Accept.';
+  if (kind === 'timeout' && detail.step === 'tcp') return 'Check the host, the port and any firewall.';
+  if (kind === 'tls' && detail.insecure) return 'Check ws:/wss: against the port, and the TLS versions the server accepts.';
+  return HINTS[kind];
+}
+
 /** What to change, from the check that failed (a 101 was received) or the status (one was not). */
-export function advise(kind: ErrorKind, detail: { check?: string; status?: number; location?: string; echoed?: boolean }): string {
+export function advise(kind: ErrorKind, detail: Detail): string {
   const { check, status, location } = detail;
+  switch (detail.cause) {
+    case 'headers-too-large':
+      return 'The server refused the request head as too large (431 Request Header Fields Too Large): drop or shorten cookies and long headers for this host (a browser sends every cookie of the domain), or raise the server\'s limit (nginx: large_client_header_buffers; Node: --max-http-header-size).';
+    case 'proxy-unreachable':
+      return 'No connection to the proxy: check its host and port in --proxy or in HTTPS_PROXY/HTTP_PROXY, or put this host in NO_PROXY if it is reached directly.';
+    case 'proxy-auth-required':
+      return detail.proxyCredentials
+        ? 'The proxy refused the credentials sent: check the user name and password in the proxy URL (special characters percent-encoded).'
+        : 'The proxy wants credentials (see Proxy-Authenticate): put them in the proxy URL, http://user:password@proxy:port, as curl and https-proxy-agent take them.';
+    case 'proxy-denied':
+      return 'The proxy refused to open a tunnel to this host and port (403): its rules allow CONNECT to some destinations only (squid allows port 443 alone by default: SSL_ports, http_access). Ask for this host and port to be allowed.';
+    case 'proxy-failed':
+      return status && status >= 500
+        ? 'The proxy could not reach the server (a 502, 503 or 504 from the proxy): the server is down, or the proxy cannot resolve or reach it.'
+        : 'The proxy did not open a tunnel: it must answer CONNECT with 200. An HTTP proxy that does not allow CONNECT cannot carry WebSocket.';
+  }
   switch (check) {
     case 'upgrade':
     case 'connection':
@@ -70,9 +137,13 @@ export function advise(kind: ErrorKind, detail: { check?: string; status?: numbe
     case 'server-error':
       return 'The server failed: check its logs. A 502 or 504 from a proxy means the WebSocket server behind it is down or slow.';
     case 'timeout':
+      if (detail.step === 'tcp') return 'No TCP connection in time: the host is down, or a firewall drops the packets to this port. Check the host and port, or raise --timeout.';
+      if (detail.step === 'tls') return 'The TCP connection opened but the TLS handshake did not finish in time: check that the port speaks TLS (wss:), or raise --timeout.';
       return 'The server accepted the connection but did not answer in time: check the server, or raise --timeout.';
     case 'tls':
-      return 'Fix the certificate (or pass the CA with --ca); check ws:/wss: against the port. --insecure shows the rest without verification.';
+      return detail.insecure
+        ? 'The TLS handshake itself failed (verification was off): check ws:/wss: against the port, and the TLS versions and ciphers the server accepts.'
+        : 'Fix the certificate (or pass the CA with --ca); check ws:/wss: against the port. --insecure shows the rest without verification.';
     default:
       return '';
   }

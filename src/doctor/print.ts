@@ -17,9 +17,20 @@ export function formatReport(report: DoctorReport, { color = false }: { color?: 
     for (const line of text.replace(/\r\n\r\n$/, '').split('\r\n')) out.push(`   ${paint('dim', prefix)}${line}`);
   };
 
-  if (report.dns) section('DNS', 'dns');
-  if (report.steps.some((step) => step.name === 'tcp')) section('TCP connect', 'tcp');
-  if (report.steps.some((step) => step.name === 'tls')) {
+  const proxy = report.proxy;
+  const has = (name: StepName): boolean => report.steps.some((step) => step.name === name);
+  // A name that did not resolve has its step too: the failure is there.
+  if (has('dns')) section(proxy ? "DNS, the proxy's name" : 'DNS', 'dns');
+  if (has('tcp')) section(proxy ? 'TCP connect to the proxy' : 'TCP connect', 'tcp');
+  if (proxy && has('proxy')) {
+    section(`CONNECT through the proxy ${proxy.url}`, 'proxy');
+    if (proxy.request) indent(proxy.request.head, '> ');
+    if (proxy.response) indent(proxy.response.head, '< ');
+    // Before the server says anything, bytes that are not HTTP are the proxy's.
+    const body = proxy.response?.body ?? (has('response') ? undefined : report.raw);
+    if (body) out.push(`   ${paint('dim', `${proxy.response ? 'body' : 'bytes'} (${body.bytes}${body.bytes === 512 ? ', cut at 512' : ''}):`)} ${body.text ?? body.hex}`);
+  }
+  if (has('tls')) {
     section('TLS', 'tls');
     const tls = report.tls;
     if (tls) {
@@ -32,7 +43,7 @@ export function formatReport(report: DoctorReport, { color = false }: { color?: 
     section('Request, as sent', 'request');
     indent(report.request.head, '> ');
   }
-  if (report.response || report.raw || report.steps.some((step) => step.name === 'response')) {
+  if (report.response || has('response') || (report.raw && !proxy)) {
     section('Response, as received', 'response', report.response ? paint('dim', ` (first byte after ${report.response.ttfb} ms)`) : '');
     if (report.response) indent(report.response.head, '< ');
     const body = report.response?.body ?? report.raw;
@@ -55,7 +66,8 @@ export function formatReport(report: DoctorReport, { color = false }: { color?: 
   }
   const { verdict } = report;
   section('Verdict');
-  out.push(`   ${verdict.ok ? paint('green', 'OK') : paint('red', verdict.kind ?? 'failed')}: ${verdict.message}`);
+  out.push(`   ${verdict.ok ? paint('green', 'OK') : paint('red', verdict.cause ?? verdict.kind ?? 'failed')}: ${verdict.message}`);
+  if (verdict.cause && verdict.kind) out.push(paint('dim', `   the client reports it as ${verdict.kind}`));
   if (verdict.hint) out.push(`   hint: ${verdict.hint}`);
   if (verdict.fix) out.push(`   fix:  ${verdict.fix}`);
   out.push(paint('dim', `   exit code ${verdict.exitCode}`));

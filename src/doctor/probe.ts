@@ -1,16 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { classifyNodeError, responseError } from '../classify';
 import { SteadySocketError, type ErrorKind } from '../errors';
-import { HINTS } from '../hints';
 import { checkProtocols } from '../options';
 import { maskProtocols, normalizeUrl, redactUrl } from '../url';
-import { advise, EXIT_CODES } from './advice';
+import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, type Detail } from './advice';
 import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
+import { connectHead, connectLines, parseProxy, type Proxy } from './proxy';
 import type { DoctorOptions, DoctorReport, StepName } from './report';
 import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head } from './wire';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The longest timeout Node's timers hold (2^31 - 1 ms). */
+export const MAX_TIMEOUT = 2147483647;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|key|auth|pass/i;
 // Headers that hold no secret, whatever their names say: the request's own, and challenges.
@@ -21,20 +24,27 @@ const invalid = (message: string): never => {
 };
 
 /** Bad input throws at the call; everything the network does ends up in the report. */
-function check(url: string, options: DoctorOptions): { url: URL; headers: [string, string][]; timeout: number; upgrade: string; protocols: string[] } {
+function check(url: string, options: DoctorOptions): { url: URL; headers: [string, string][]; timeout: number; upgrade: string; protocols: string[]; proxy?: Proxy } {
   const upgrade = options.upgrade ?? 'websocket';
   if (typeof upgrade !== 'string' || !TOKEN.test(upgrade)) invalid(`upgrade must be an HTTP token, got ${JSON.stringify(upgrade)}`);
   const parsed = new URL(upgrade.toLowerCase() === 'websocket' ? normalizeUrl(url) : normalizeUrl(url).replace(/^ws/, 'http'));
   const timeout = options.timeout ?? 10000;
   if (typeof timeout !== 'number' || !(timeout >= 1) || !Number.isFinite(timeout)) invalid(`timeout must be a finite number >= 1, got ${String(timeout)}`);
+  // Node's timers hold a signed 32-bit count of ms: more becomes 1 ms, with a warning.
+  if (timeout > MAX_TIMEOUT) invalid(`timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days), got ${timeout}`);
   const headers = Array.isArray(options.headers) ? options.headers : Object.entries(options.headers ?? {});
   for (const [name, value] of headers) {
     if (!TOKEN.test(name) || name.includes('/')) invalid(`header name ${JSON.stringify(name)} is not an HTTP token`);
     if (typeof value !== 'string' || /[\r\n]/.test(value)) invalid(`header ${name} must be a one-line string`);
   }
   if (options.origin !== undefined && (typeof options.origin !== 'string' || /[\r\n]/.test(options.origin))) invalid('origin must be a one-line string');
-  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols) };
+  if (options.proxy !== undefined && typeof options.proxy !== 'string') invalid('proxy must be a URL string');
+  const proxy = options.proxy ? parseProxy(options.proxy) : undefined;
+  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols), proxy };
 }
+
+/** Header values with secrets masked, names kept. */
+const masked = (lines: [string, string][]): [string, string][] => lines.map(([name, value]) => [name, !OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value]);
 
 /** Shows a head with every secret masked: query values, credentials, cookies, token-carrying subprotocols. */
 function redactHead(lines: [string, string][], first: string): string {
@@ -51,46 +61,61 @@ function redactHead(lines: [string, string][], first: string): string {
  * HTTP/2 cleartext upgrade and prior knowledge. The verdict's kind is the one the client reports.
  */
 export async function probe(target: string, options: DoctorOptions = {}): Promise<DoctorReport> {
-  const { url, headers, timeout, upgrade, protocols } = check(target, options);
+  const { url, headers, timeout, upgrade, protocols, proxy } = check(target, options);
   const mode = upgrade.toLowerCase() === 'websocket' ? 'websocket' : upgrade.toLowerCase() === 'h2c' ? 'h2c' : 'other';
   const report: DoctorReport = { url: redactUrl(url.href), upgrade, steps: [], checks: [], verdict: { ok: false, message: '', exitCode: 1 } };
   const secure = url.protocol === 'wss:' || url.protocol === 'https:';
   const port = Number(url.port) || (secure ? 443 : 80);
+  // The server's name without IPv6 brackets: what TLS verifies and names (SNI).
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   const step = (name: StepName, ok: boolean, start: number, detail: string): void => void report.steps.push({ name, ok, ms: since(start), detail });
-  const fail = (kind: ErrorKind, message: string, detail: Parameters<typeof advise>[1] = {}): DoctorReport => {
-    // The client's hints speak of WebSocket; another upgrade gets the advice alone.
-    const hint = mode === 'websocket' ? HINTS[kind] : undefined;
-    report.verdict = { ok: false, kind, message, hint, fix: advise(kind, detail) || undefined, exitCode: EXIT_CODES[kind] ?? 1 };
+  const fail = (kind: ErrorKind, message: string, detail: Detail = {}): DoctorReport => {
+    const full: Detail = { insecure: !!options.insecure, ...detail };
+    // The client's hints speak of WebSocket; another upgrade gets the advice alone, unless a proxy failed.
+    const hint = mode === 'websocket' || detail.cause ? hintFor(kind, full) : undefined;
+    const exitCode = detail.cause ? CAUSE_EXIT_CODES[detail.cause] : (EXIT_CODES[kind] ?? 1);
+    report.verdict = { ok: false, kind, cause: detail.cause, message, hint, fix: advise(kind, full) || undefined, exitCode };
     return report;
   };
-  const failed = (error: Error & { code?: string }): DoctorReport => fail(classifyNodeError(error, 0, false).kind, error.code ? `${error.code}: ${error.message}` : error.message);
+  const failed = (error: Error & { code?: string }, detail: Detail = {}): DoctorReport =>
+    fail(classifyNodeError(error, 0, false).kind, error.code ? `${error.code}: ${error.message}` : error.message, detail);
 
-  // 1. DNS
+  // 1. DNS: the server's name, or the proxy's (the proxy resolves the server's name itself).
+  const dial = proxy ? { name: proxy.host, port: proxy.port } : { name: host, port };
+  const toProxy: Detail = proxy ? { cause: 'proxy-unreachable' } : {};
+  if (proxy) report.proxy = { url: proxy.shown };
   let start = performance.now();
   try {
-    report.dns = await resolve(url.hostname);
+    report.dns = await resolve(dial.name);
     step('dns', true, start, report.dns.addresses.map(({ address }) => address).join(', ') + ` (using ${report.dns.used})`);
   } catch (error) {
     step('dns', false, start, String((error as Error & { code?: string }).code ?? error));
-    return failed(error as Error);
+    return failed(error as Error, toProxy);
   }
 
   // 2. TCP
   start = performance.now();
-  const tcp = await connectTcp(report.dns.used, port, start + timeout);
-  if (!tcp) return step('tcp', false, start, 'no connection in time'), fail('timeout', `no TCP connection to ${report.dns.used}:${port} within ${timeout} ms`);
-  if (tcp instanceof Error) return step('tcp', false, start, tcp.code ?? tcp.message), failed(tcp);
-  step('tcp', true, start, `connected to ${report.dns.used}:${port}`);
+  const where = `${proxy ? 'the proxy at ' : ''}${report.dns.used}:${dial.port}`;
+  const tcp = await connectTcp(report.dns.used, dial.port, start + timeout);
+  if (!tcp) return step('tcp', false, start, 'no connection in time'), fail('timeout', `no TCP connection to ${where} within ${timeout} ms`, { step: 'tcp', ...toProxy });
+  if (tcp instanceof Error) return step('tcp', false, start, tcp.code ?? tcp.message), failed(tcp, { step: 'tcp', ...toProxy });
+  step('tcp', true, start, `connected to ${where}`);
+
+  // 2b. The tunnel through the proxy.
+  if (proxy) {
+    const refused = await tunnel(tcp, proxy);
+    if (refused) return refused;
+  }
 
   // 3. TLS
   let socket = tcp;
   if (secure) {
     start = performance.now();
-    const { tls, facts, error } = await startTls(tcp, report.dns.host, { ca: options.ca, alpn: ['http/1.1'] }, start + timeout);
+    const { tls, facts, error } = await startTls(tcp, host, { ca: options.ca, alpn: ['http/1.1'] }, start + timeout);
     if (!tls || !facts) {
       tcp.destroy();
       step('tls', false, start, error ? (error.code ?? error.message) : 'no TLS handshake in time');
-      return error ? failed(error) : fail('timeout', `no TLS handshake within ${timeout} ms`);
+      return error ? failed(error, { step: 'tls' }) : fail('timeout', `no TLS handshake within ${timeout} ms`, { step: 'tls' });
     }
     report.tls = facts;
     step('tls', facts.verified, start, `${facts.version}, ${facts.cipher}${facts.verified ? ', certificate verified' : `, certificate NOT verified: ${facts.reason}`}`);
@@ -108,22 +133,79 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     wire.destroy();
   }
 
+  /** CONNECT host:port, and the proxy's answer: undefined when the tunnel is open, the report otherwise. */
+  async function tunnel(socket: Socket, proxy: Proxy): Promise<DoctorReport | undefined> {
+    const authority = `${url.hostname}:${port}`;
+    const lines = connectLines(authority, proxy);
+    const wire = new Wire(socket);
+    start = performance.now();
+    wire.write(connectHead(authority, lines));
+    report.proxy!.request = { head: redactHead(lines, `CONNECT ${authority} HTTP/1.1`) };
+    const got = await wire.read((buffer) => headLength(buffer) ?? (buffer.length > 65536 ? buffer.length : undefined), start + timeout);
+    const head = got && parseHead(got.toString('latin1'));
+    const gone: Detail = { cause: 'proxy-failed', step: 'proxy' };
+    if (!head) {
+      const bytes = got ?? wire.buffer;
+      if (bytes.length) report.raw = show(bytes.subarray(0, 512));
+      const why = wire.error ? (wire.error.code ?? wire.error.message) : got ? 'an answer that is not HTTP' : wire.ended ? 'the proxy closed the connection without answering' : 'no answer in time';
+      step('proxy', false, start, why);
+      wire.destroy();
+      if (wire.error) return failed(wire.error, gone);
+      if (got) return fail('no-protocol-support', 'the proxy answered CONNECT with something that is not HTTP', gone);
+      return wire.ended ? fail('network', 'the proxy closed the connection without answering CONNECT', gone) : fail('timeout', `the proxy did not answer CONNECT within ${timeout} ms`, gone);
+    }
+    const statusLine = `HTTP/${head.httpVersion} ${head.status}${head.statusText ? ' ' + head.statusText : ''}`;
+    report.proxy!.response = { ...head, headers: masked(head.headers), head: redactHead(head.headers, statusLine) };
+    const open = head.status >= 200 && head.status < 300;
+    step('proxy', open, start, `CONNECT ${authority}: ${head.status} ${head.statusText}`.trim());
+    if (open) {
+      // A proxy says nothing more before the server does; if it did, those bytes are the server's.
+      const early = wire.release();
+      if (early.length) socket.unshift(early);
+      return undefined;
+    }
+    report.proxy!.response.body = await readBody(wire, head, start + timeout);
+    wire.destroy();
+    const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
+    const cause = head.status === 407 ? 'proxy-auth-required' : head.status === 403 ? 'proxy-denied' : 'proxy-failed';
+    const challenge = head.status === 407 ? header(head.headers, 'proxy-authenticate') : undefined;
+    return fail(error.kind, `the proxy answered CONNECT with ${head.status}${head.statusText ? ' ' + head.statusText : ''}${challenge ? ` (Proxy-Authenticate: ${challenge})` : ''}`, {
+      cause,
+      status: head.status,
+      proxyCredentials: !!proxy.authorization,
+    });
+  }
+
   async function exchange(wire: Wire): Promise<DoctorReport> {
     // 4. The request
-    const key = randomBytes(16).toString('base64');
     const lines: [string, string][] = [['Host', url.host]];
     if (mode === 'websocket') {
-      lines.push(['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', key], ['Sec-WebSocket-Version', '13']);
+      lines.push(['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', randomBytes(16).toString('base64')], ['Sec-WebSocket-Version', '13']);
       if (protocols.length) lines.push(['Sec-WebSocket-Protocol', protocols.join(', ')]);
       lines.push(['Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits']);
     } else if (mode === 'h2c') lines.push(['Connection', 'Upgrade, HTTP2-Settings'], ['Upgrade', 'h2c'], ['HTTP2-Settings', H2C_SETTINGS]);
     else lines.push(['Connection', 'Upgrade'], ['Upgrade', upgrade]);
     if (options.origin) lines.push(['Origin', options.origin]);
-    if ((url.username || url.password) && !headers.some(([name]) => /^authorization$/i.test(name))) {
+    if (url.username || url.password) {
       const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
       lines.push(['Authorization', `Basic ${Buffer.from(user).toString('base64')}`]);
     }
-    lines.push(...headers, ['User-Agent', 'steadysocket-doctor']);
+    lines.push(['User-Agent', 'steadysocket-doctor']);
+    // A user's header replaces the default of the same name where it stands, and an empty one removes
+    // it, as curl's -H does: two Host lines are a 400 (RFC 9112 §3.2). Other names are added as given.
+    const defaults = new Set(lines.map(([name]) => name.toLowerCase()));
+    for (const [name, value] of headers) {
+      const lower = name.toLowerCase();
+      const at = defaults.has(lower) ? lines.findIndex(([line]) => line.toLowerCase() === lower) : -1;
+      if (at < 0) {
+        if (value) lines.push([name, value]);
+        continue;
+      }
+      defaults.delete(lower);
+      if (value) lines[at] = [name, value];
+      else lines.splice(at, 1);
+    }
+    const key = header(lines, 'sec-websocket-key') ?? '';
     const requestTarget = url.pathname + url.search;
     start = performance.now();
     wire.write(`GET ${requestTarget} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`);
@@ -137,9 +219,9 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     if (!got || !got.length) {
       if (wire.buffer.length) report.raw = show(wire.buffer.subarray(0, 512));
       step('response', false, sent, wire.error ? (wire.error.code ?? wire.error.message) : wire.ended ? 'the server closed the connection without an answer' : 'no answer in time');
-      if (wire.error) return failed(wire.error);
+      if (wire.error) return failed(wire.error, { step: 'response' });
       if (wire.ended) return fail(wire.buffer.length ? 'no-protocol-support' : 'network', wire.buffer.length ? 'the server sent a partial answer and closed' : 'the server closed the connection without answering');
-      return fail('timeout', `no answer within ${timeout} ms`);
+      return fail('timeout', `no answer within ${timeout} ms`, { step: 'response' });
     }
     if (notHttp(got)) {
       report.raw = show(got.subarray(0, 512));
@@ -168,7 +250,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     const shown = head.headers.map(([name, value]): [string, string] => [name, /^location$/i.test(name) ? redactUrl(value) : value]);
     const shownHead = redactHead(shown, `HTTP/${head.httpVersion} ${head.status}${head.statusText ? ' ' + head.statusText : ''}`);
     report.response = { ...head, head: shownHead, ttfb: Math.round((wire.firstByteAt! - sent) * 10) / 10 };
-    report.response.headers = shown.map(([name, value]) => [name, !OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value]);
+    report.response.headers = masked(shown);
     step('response', head.status === 101, sent, `${head.status} ${head.statusText}`.trim());
 
     if (head.status !== 101) {
@@ -179,6 +261,8 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
         return h2cVerdict();
       }
       const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
+      // RFC 6585 §5: the request head was too big, which says nothing about WebSocket support.
+      if (head.status === 431) return fail(error.kind, 'the server answered 431: the request headers are too large', { status: 431, cause: 'headers-too-large' });
       return fail(error.kind, error.message, { status: head.status, location: error.headers?.location });
     }
     report.checks.push({ name: 'status', ok: true, expected: '101 Switching Protocols', got: `101 ${head.statusText}`.trim() });
@@ -287,12 +371,33 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
   }
 }
 
-/** The first 512 bytes of a refusal's body: as much as Content-Length says, or what comes before the end. */
+/**
+ * The first 512 bytes of a refusal's body: as much as Content-Length says, or what comes before the
+ * end or a pause; a chunked body decoded (RFC 9112 §7.1), so what shows is what the server meant.
+ */
 async function readBody(wire: Wire, head: Head, deadline: number): Promise<ReturnType<typeof show> | undefined> {
+  const until = Math.min(deadline, performance.now() + 500);
+  if (/chunked/i.test(header(head.headers, 'transfer-encoding') ?? '')) {
+    const parts: Buffer[] = [];
+    let total = 0;
+    while (total < 512) {
+      const line = await wire.read((buffer) => (buffer.includes('\r\n') ? buffer.indexOf('\r\n') + 2 : undefined), until);
+      // The size in hex, maybe followed by `;extension`; 0 is the last chunk.
+      const size = line ? parseInt(line.toString('latin1'), 16) : 0;
+      if (!(size > 0)) break;
+      const chunk = await wire.read((buffer) => (buffer.length >= size + 2 ? size + 2 : undefined), until);
+      const data = (chunk ?? wire.buffer).subarray(0, size);
+      parts.push(data);
+      total += data.length;
+      if (!chunk) break;
+    }
+    const body = Buffer.concat(parts).subarray(0, 512);
+    return body.length ? show(body) : undefined;
+  }
   const length = Number(header(head.headers, 'content-length') ?? NaN);
   const want = Number.isFinite(length) ? Math.min(length, 512) : 512;
   if (want === 0) return undefined;
-  const bytes = await wire.read((buffer) => (buffer.length >= want ? want : undefined), Math.min(deadline, performance.now() + 500));
+  const bytes = await wire.read((buffer) => (buffer.length >= want ? want : undefined), until);
   const body = bytes ?? wire.buffer.subarray(0, want);
   return body.length ? show(body) : undefined;
 }

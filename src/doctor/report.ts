@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../errors';
+import type { DoctorCause } from './advice';
 import type { H2cReport } from './h2c';
 import type { Head, show, TlsFacts } from './wire';
 
@@ -18,9 +19,15 @@ export interface DoctorOptions {
   ca?: string | Buffer | (string | Buffer)[];
   /** The Upgrade token to ask for. Default 'websocket'; 'h2c' probes the HTTP/2 cleartext upgrade. */
   upgrade?: string;
+  /**
+   * An HTTP proxy to tunnel through with CONNECT, `http://[user:password@]host[:port]` (port 80 by
+   * default; `host:port` alone is read as http://). Credentials are sent as Proxy-Authorization and
+   * never shown. The library reads no environment: `proxyFromEnv()` does, as the command does.
+   */
+  proxy?: string;
 }
 
-export type StepName = 'dns' | 'tcp' | 'tls' | 'request' | 'response' | 'ping' | 'close' | 'h2c' | 'prior-knowledge';
+export type StepName = 'dns' | 'tcp' | 'proxy' | 'tls' | 'request' | 'response' | 'ping' | 'close' | 'h2c' | 'prior-knowledge';
 
 /** One step of the exchange, in order, with its duration. */
 export interface DoctorStep {
@@ -46,7 +53,10 @@ export interface DoctorReport {
   url: string;
   upgrade: string;
   steps: DoctorStep[];
+  /** The name resolved: the proxy's when there is one (the proxy resolves the server's). */
   dns?: { host: string; addresses: { address: string; family: number }[]; used: string };
+  /** The CONNECT to the proxy, when there is one: its URL (credentials masked), the request and the answer. */
+  proxy?: { url: string; request?: { head: string }; response?: Head & { head: string; body?: ReturnType<typeof show> } };
   tls?: TlsFacts;
   /** The request head exactly as sent, with secrets masked. */
   request?: { head: string };
@@ -62,5 +72,9 @@ export interface DoctorReport {
   /** For an Upgrade token other than websocket and h2c: the first bytes after the 101, in hex (and as text when printable). */
   after?: { bytes: number; hex: string; text?: string };
   h2c?: H2cReport;
-  verdict: { ok: boolean; kind?: ErrorKind; message: string; hint?: string; fix?: string; exitCode: number };
+  /**
+   * `kind` is what the client reports for the same failure; `cause`, when set, names it more finely
+   * (a 431, a proxy's refusal) and decides the exit code.
+   */
+  verdict: { ok: boolean; kind?: ErrorKind; cause?: DoctorCause; message: string; hint?: string; fix?: string; exitCode: number };
 }

@@ -16,24 +16,39 @@ export class Wire {
   firstByteAt?: number;
   #wake?: () => void;
 
+  readonly #listeners: [string, (...args: any[]) => void][] = [
+    [
+      'data',
+      (chunk: Buffer) => {
+        this.firstByteAt ??= performance.now();
+        this.buffer = Buffer.concat([this.buffer, chunk]);
+        this.#wake?.();
+      },
+    ],
+    [
+      'error',
+      (error: Error) => {
+        this.error ??= error;
+        this.#wake?.();
+      },
+    ],
+    ['close', () => this.#end()],
+    ['end', () => this.#end()],
+  ];
+
   constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.firstByteAt ??= performance.now();
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.#wake?.();
-    });
-    socket.on('error', (error) => {
-      this.error ??= error;
-      this.#wake?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.#wake?.();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.#wake?.();
-    });
+    for (const [event, listener] of this.#listeners) socket.on(event, listener);
+  }
+
+  #end(): void {
+    this.ended = true;
+    this.#wake?.();
+  }
+
+  /** Stops reading (the socket goes on to carry TLS or another Wire) and returns the bytes not read yet. */
+  release(): Buffer {
+    for (const [event, listener] of this.#listeners) this.socket.off(event, listener);
+    return this.buffer;
   }
 
   /**

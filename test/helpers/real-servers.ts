@@ -222,3 +222,19 @@ export function startFlaskSocketIo(interval: number, timeout: number): Promise<F
   need('/usr/bin/python3');
   return spawnPrinting('/usr/bin/python3', [fileURLToPath(new URL('./flask_socketio_server.py', import.meta.url)), String(interval / 1000), String(timeout / 1000)], '\n(apt-get install python3-flask-socketio python3-eventlet, as .ci/run does)');
 }
+
+/**
+ * A port whose connections never complete: Python listens with a backlog of 0 and never accepts, and
+ * one connection made here fills the queue, so Linux drops every later SYN and a connect times out,
+ * as behind a firewall that drops packets.
+ */
+export async function startUnaccepting(): Promise<RealServer> {
+  need('/usr/bin/python3');
+  const server = await spawnPrinting('/usr/bin/python3', [
+    '-c',
+    "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(0)\nprint(s.getsockname()[1], flush=True)\ntime.sleep(3600)\n",
+  ]);
+  const filler = connect(server.port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => filler.once('connect', resolve).once('error', reject));
+  return { port: server.port, close: () => (filler.destroy(), server.close()) };
+}
