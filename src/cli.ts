@@ -1,103 +1,231 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { EXIT_CODES, formatReport, probe, type DoctorOptions } from './doctor';
-import { isSteadySocketError } from './errors';
+import { EXIT_CODES, formatReport, probe, proxyFromEnv, type DoctorOptions } from './doctor';
+import { MAX_TIMEOUT } from './doctor/probe';
+import { parseProxy, proxyAgent } from './doctor/proxy';
+import { isSteadySocketError, type ErrorKind } from './errors';
 import { SteadySocket } from './index';
 
 // `steadysocket doctor <url>`: a thin printer over `probe()`, and with --watch a one-command monitor.
 
 const USAGE = `Usage: steadysocket doctor <url> [options]
+       steadysocket --version
 
-Shows the opening handshake step by step (DNS, TCP, TLS, request, response, checks) and names the cause
-of a failure. The exit code says which (0: everything passed).
+Shows the opening handshake step by step (DNS, TCP, the proxy's CONNECT, TLS, request, response,
+checks) and names the cause of a failure. The exit code says which (0: everything passed).
 
 Options:
   -p, --protocol <name>   offer a subprotocol (repeatable)
-  -H, --header <line>     add a request header, 'Name: value' (repeatable)
+  -H, --header <line>     'Name: value': add a request header, or replace a default one (Host,
+                          User-Agent, ...) as curl does; 'Name:' removes a default one (repeatable)
       --origin <origin>   send an Origin header
-      --timeout <ms>      how long each step may wait (default 10000)
+      --timeout <ms>      how long each step may wait (default 10000, at most ${MAX_TIMEOUT})
       --insecure          go on after a certificate that fails verification
       --ca <file>         trust the certificate authorities in this PEM file
       --upgrade <token>   the Upgrade to ask for: websocket (default), h2c, or any token
+      --proxy <url>       tunnel through this HTTP proxy, http://[user:password@]host:port ('' for
+                          none). Default: HTTPS_PROXY for wss:, HTTP_PROXY for ws: (lower case
+                          first), unless NO_PROXY lists the host
       --json              print the report as JSON
-      --watch             then keep a SteadySocket open and print its events until Ctrl+C
+      --watch             then keep a SteadySocket open and print its events until Ctrl+C, or
+                          until it gives up; then a summary
       --interval <ms>     heartbeat interval for --watch (default 5000)
-      --no-color          no colours, even on a terminal
+      --no-color          no colours, even on a terminal (NO_COLOR and FORCE_COLOR=0 too)
+  -V, --version           print the version
   -h, --help              this text
+
+Exit codes:
+   0  everything passed
+   1  the doctor itself failed (a bug: please report it)
+   2  bad usage (invalid-url, invalid-options, invalid-protocols)
+  10  network: DNS failed, refused, reset, or closed without an answer
+  11  timeout: a step got no answer within --timeout
+  12  tls: the TLS handshake failed or the certificate did not verify
+  13  no-protocol-support: no WebSocket there (a page, 3xx, 400, 404, not HTTP/1.1)
+  14  bad-upgrade-header: 426, or a 101 with a wrong Upgrade, Connection or Sec-WebSocket-Accept
+  15  subprotocol-mismatch
+  16  extension-mismatch
+  17  unauthorized: 401, 403 (407 from the server itself)
+  18  rate-limited: 429
+  19  server-error: 5xx
+  20  protocol-error: the close was not answered with 1000
+  21  heartbeat-timeout: the ping got no pong
+  22  handshake: any other failure before the answer
+  23  headers-too-large: 431, the request head was too big (the client says no-protocol-support)
+  30  proxy-unreachable: no connection to the proxy
+  31  proxy-auth-required: the proxy answered 407 (no or wrong credentials)
+  32  proxy-denied: the proxy answered 403
+  33  proxy-failed: any other answer to CONNECT (502: the proxy cannot reach the server)
+  With --watch: the code of the last failure seen while watching, else the check's.
+
+Examples:
+  steadysocket doctor wss://chat.example.com/ws -p chat.v2 -H 'Authorization: Bearer ...'
+  steadysocket doctor ws://127.0.0.1:8080/ --watch --interval 1000
+  HTTPS_PROXY=http://user:password@proxy.example:3128 steadysocket doctor wss://chat.example.com/ws
 `;
 
-class UsageError extends Error {}
-
-function parse(argv: string[]): { url: string; options: DoctorOptions; json: boolean; watch: boolean; color: boolean; interval: number } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        protocol: { type: 'string', short: 'p', multiple: true },
-        header: { type: 'string', short: 'H', multiple: true },
-        origin: { type: 'string' },
-        timeout: { type: 'string' },
-        insecure: { type: 'boolean' },
-        ca: { type: 'string' },
-        upgrade: { type: 'string' },
-        json: { type: 'boolean' },
-        watch: { type: 'boolean' },
-        interval: { type: 'string' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly kind: ErrorKind = 'invalid-options',
+  ) {
+    super(message);
   }
-  const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+}
+
+// One table for every option: `value` names the argument of those that take one.
+const OPTIONS: Record<string, { short?: string; value?: string; multiple?: true }> = {
+  protocol: { short: 'p', value: 'name', multiple: true },
+  header: { short: 'H', value: "'Name: value'", multiple: true },
+  origin: { value: 'origin' },
+  timeout: { value: 'ms' },
+  insecure: {},
+  ca: { value: 'file' },
+  upgrade: { value: 'token' },
+  proxy: { value: 'url' },
+  json: {},
+  watch: {},
+  interval: { value: 'ms' },
+  'no-color': {},
+  version: { short: 'V' },
+  help: { short: 'h' },
+};
+const SHORT = Object.fromEntries(Object.entries(OPTIONS).flatMap(([name, { short }]) => (short ? [[short, name]] : [])));
+
+/**
+ * The command line in the command's own words. An option's value is the next argument whatever it
+ * looks like (`--timeout -5` is a bad timeout, not a missing one), or follows `=` (`--timeout=5`).
+ */
+function read(argv: string[]): { values: Record<string, string[] | true>; positionals: string[] } {
+  const values: Record<string, string[] | true> = {};
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(index + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const long = arg.startsWith('--');
+    const equals = long ? arg.indexOf('=') : -1;
+    const name = long ? arg.slice(2, equals < 0 ? undefined : equals) : SHORT[arg[1]!];
+    const spec = name === undefined ? undefined : OPTIONS[name];
+    if (!name || !spec) throw new UsageError(`unknown option ${long ? arg.slice(0, equals < 0 ? undefined : equals) : arg.slice(0, 2)} (steadysocket --help lists them)`);
+    const inline = long ? (equals < 0 ? undefined : arg.slice(equals + 1)) : arg.length > 2 ? arg.slice(2) : undefined;
+    if (!spec.value) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      values[name] = true;
+      continue;
+    }
+    const value = inline ?? argv[++index];
+    if (value === undefined) throw new UsageError(`--${name} needs a value: --${name} <${spec.value}>`);
+    const list = values[name];
+    if (spec.multiple && Array.isArray(list)) list.push(value);
+    else if (list) throw new UsageError(`--${name} is given twice`);
+    else values[name] = [value];
+  }
+  return { values, positionals };
+}
+
+interface Args {
+  url: string;
+  options: DoctorOptions;
+  json: boolean;
+  watch: boolean;
+  color: boolean;
+  interval: number;
+}
+
+function parse(argv: string[]): Args | 'help' | 'version' {
+  const { values, positionals } = read(argv);
+  const one = (name: string): string | undefined => (Array.isArray(values[name]) ? (values[name])[0] : undefined);
+  if (values.help) return 'help';
+  if (values.version) return 'version';
   const [command, url, ...rest] = positionals;
   if (command !== 'doctor') throw new UsageError(command ? `unknown command: ${command}` : 'a command is missing');
   if (!url) throw new UsageError('the URL is missing');
   if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  const number = (name: string, text: string | undefined, fallback: number): number => {
+  const number = (name: string, fallback: number): number => {
+    const text = one(name);
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < 1) throw new UsageError(`--${name} must be a number of ms >= 1, got ${text}`);
+    if (!text.trim() || !Number.isFinite(value) || value < 1 || value > MAX_TIMEOUT) throw new UsageError(`--${name} must be a number of ms from 1 to ${MAX_TIMEOUT}, got ${text}`);
     return value;
   };
-  const headers = (values.header ?? []).map((line): [string, string] => {
+  const headers = ((values.header as string[] | undefined) ?? []).map((line): [string, string] => {
     const colon = line.indexOf(':');
     if (colon < 1) throw new UsageError(`--header must be 'Name: value', got ${JSON.stringify(line)}`);
     return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
   });
+  const caFile = one('ca');
   let ca: Buffer | undefined;
-  if (values.ca) {
+  if (caFile !== undefined) {
     try {
-      ca = readFileSync(values.ca);
+      ca = readFileSync(caFile);
     } catch (error) {
-      throw new UsageError(`--ca: cannot read ${values.ca} (${(error as Error & { code?: string }).code ?? (error as Error).message})`);
+      throw new UsageError(`--ca: cannot read ${caFile} (${(error as Error & { code?: string }).code ?? (error as Error).message})`);
     }
+    // Node would ignore it without a word, and verify against its own list instead.
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca: ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
-  const upgrade = values.upgrade ?? 'websocket';
+  const upgrade = one('upgrade') ?? 'websocket';
   if (values.watch && upgrade.toLowerCase() !== 'websocket') throw new UsageError('--watch needs --upgrade websocket');
+  const proxy = proxyOption(url, one('proxy'));
+  // Colours on a terminal, or when FORCE_COLOR asks (a pager, CI logs); NO_COLOR, --no-color and
+  // FORCE_COLOR=0 turn them off. FORCE_COLOR's values as Node reads them.
+  const force = process.env.FORCE_COLOR;
   return {
     url,
-    options: { protocols: values.protocol, headers, origin: values.origin, timeout: number('timeout', values.timeout, 10000), insecure: values.insecure, ca, upgrade },
+    options: { protocols: values.protocol as string[] | undefined, headers, origin: one('origin'), timeout: number('timeout', 10000), insecure: !!values.insecure, ca, upgrade, proxy },
     json: !!values.json,
     watch: !!values.watch,
-    // Colours on a terminal, or when FORCE_COLOR asks (a pager, CI logs); NO_COLOR and --no-color win.
-    color: !values['no-color'] && !process.env.NO_COLOR && (!!process.stdout.isTTY || !!process.env.FORCE_COLOR),
-    interval: number('interval', values.interval, 5000),
+    color: !values['no-color'] && !process.env.NO_COLOR && (force === undefined ? !!process.stdout.isTTY : ['', '1', '2', '3', 'true'].includes(force)),
+    interval: number('interval', 5000),
   };
 }
 
-/** Keeps a SteadySocket open and prints one line per event; on SIGINT or SIGTERM, the stats, then exits. */
-function watch(url: string, options: DoctorOptions, interval: number, json: boolean): Promise<number> {
+/** --proxy, else the environment's proxy for this URL; '' is none. Checked here, to name where it came from. */
+function proxyOption(url: string, given: string | undefined): string | undefined {
+  let proxy = given;
+  let source = '--proxy';
+  if (proxy === undefined) {
+    try {
+      proxy = proxyFromEnv(new URL(url).href);
+    } catch {
+      // A URL that does not parse: probe() says so.
+    }
+    source = /^(wss|https):/i.test(url) ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  }
+  if (!proxy) return undefined;
+  try {
+    parseProxy(proxy);
+  } catch (error) {
+    throw new UsageError(`${source}: ${(error as Error).message}`);
+  }
+  return proxy;
+}
+
+/**
+ * Keeps a SteadySocket open and prints one line per event until SIGINT or SIGTERM, or until the socket
+ * gives up (a refusal it does not retry); then the stats. Resolves with the exit code of the last
+ * failure seen, else `checked` (the check's).
+ */
+function watch(url: string, options: DoctorOptions, interval: number, json: boolean, checked: number): Promise<number> {
   const headers = Object.fromEntries(options.headers as [string, string][]);
+  const secure = /^(wss|https):/i.test(url);
   const socket = new SteadySocket(url, {
     protocols: options.protocols,
     connectTimeout: options.timeout,
     heartbeat: { interval, timeout: Math.min(options.timeout ?? 10000, Math.max(interval, 1000)) },
-    nodeOptions: { headers, origin: options.origin, rejectUnauthorized: !options.insecure, ca: options.ca as Buffer | undefined },
+    nodeOptions: {
+      headers,
+      origin: options.origin,
+      rejectUnauthorized: !options.insecure,
+      ca: options.ca as Buffer | undefined,
+      agent: options.proxy ? proxyAgent(parseProxy(options.proxy), secure) : undefined,
+    },
   });
   const print = (event: string, fields: Record<string, unknown>): void => {
     const time = new Date().toISOString().slice(11, 23);
@@ -105,63 +233,87 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
       ? JSON.stringify({ time: new Date().toISOString(), event, ...fields })
       : `${time} ${event}${Object.entries(fields)
           .filter(([, value]) => value !== undefined)
-          .map(([key, value]) => ` ${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`)
+          .map(([key, value]) => ` ${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}${key === 'rtt' || key === 'delay' ? 'ms' : ''}`)
           .join('')}`;
     process.stdout.write(line + '\n');
   };
+  let failure: number | undefined;
   socket.on('connecting', ({ attempt }) => print('connecting', { attempt }));
   socket.on('open', ({ protocol }) => print('open', { protocol: protocol || undefined }));
-  socket.on('state', (state) => state === 'closed' && print('closed', {}));
-  socket.on('heartbeat', ({ rtt }) => print('heartbeat', { rtt: `${rtt}ms` }));
-  socket.on('error', (error) => print('error', { kind: error.kind, status: error.status, message: error.message }));
+  // ms, as numbers: the text adds the unit.
+  socket.on('heartbeat', ({ rtt }) => print('heartbeat', { rtt }));
+  socket.on('error', (error) => {
+    failure = EXIT_CODES[error.kind] ?? EXIT_CODES.handshake!;
+    print('error', { kind: error.kind, status: error.status, message: error.message });
+  });
   socket.on('close', ({ code, reason, wasClean }) => print('close', { code, reason: reason || undefined, clean: wasClean }));
-  socket.on('reconnecting', ({ attempt, delay }) => print('reconnecting', { attempt, delay: `${delay}ms` }));
+  socket.on('reconnecting', ({ attempt, delay }) => print('reconnecting', { attempt, delay }));
   return new Promise((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      const code = failure ?? checked;
       const stats = socket.stats();
-      if (json) process.stdout.write(JSON.stringify({ event: 'summary', stats }) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ event: 'summary', stats, exitCode: code }) + '\n');
       else {
         const rtt = stats.rtt ? `${stats.rtt.min}/${Math.round(stats.rtt.avg * 10) / 10}/${stats.rtt.max} ms` : 'none';
         const failures = Object.entries(stats.failures).map(([kind, count]) => `${kind}×${count}`).join(', ') || 'none';
         process.stdout.write(
           `\nsummary: ${stats.connects} connects, ${stats.reconnects} reconnects, up ${(stats.uptime / 1000).toFixed(1)} s, down ${(stats.downtime / 1000).toFixed(1)} s\n` +
             `  rtt min/avg/max ${rtt}; heartbeats ${stats.heartbeats.sent} sent, ${stats.heartbeats.missed} missed\n` +
-            `  messages in ${stats.messagesIn}, out ${stats.messagesOut}; failures ${failures}\n`,
+            `  messages in ${stats.messagesIn}, out ${stats.messagesOut}; failures ${failures}\n` +
+            `  exit code ${code}\n`,
         );
       }
       // The summary is the last line: the closing handshake that follows is not news.
       socket.removeAllListeners();
-      void socket.close().then(() => done(0));
+      void socket.close().then(() => done(code));
     };
+    // A socket that gave up (a refusal it does not retry) is closed for good: nothing more will come.
+    socket.on('state', (...args: unknown[]) => {
+      const state = typeof args[0] === 'string' ? args[0] : (args[0] as { state?: string } | undefined)?.state;
+      if (state !== 'closed') return;
+      print('closed', {});
+      stop();
+    });
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
 }
 
+const version = (): string => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export async function main(argv: string[]): Promise<number> {
+  // Known before the arguments are understood: a usage error is JSON too, for a script that reads stdout.
+  const json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
+  const usage = (kind: ErrorKind, message: string): number => {
+    if (json) process.stdout.write(JSON.stringify({ verdict: { ok: false, kind, message, exitCode: 2 } }, null, 2) + '\n');
+    process.stderr.write(`steadysocket: ${message}\n${json ? '' : `\n${USAGE}`}`);
+    return 2;
+  };
   let args;
   try {
     args = parse(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    if (!error.message) return process.stdout.write(USAGE), 0;
-    process.stderr.write(`steadysocket: ${error.message}\n\n${USAGE}`);
-    return 2;
+    return usage(error.kind, error.message);
   }
+  if (args === 'help') return process.stdout.write(USAGE), 0;
+  if (args === 'version') return process.stdout.write(json ? JSON.stringify({ version: version() }) + '\n' : `${version()}\n`), 0;
   let report;
   try {
     report = await probe(args.url, args.options);
   } catch (error) {
     if (!isSteadySocketError(error)) throw error;
+    const code = EXIT_CODES[error.kind] ?? 2;
+    if (code === 2) return usage(error.kind, error.message);
     process.stderr.write(`steadysocket: ${error.message}\n`);
-    return EXIT_CODES[error.kind] ?? 2;
+    return code;
   }
   process.stdout.write(args.json ? JSON.stringify(report, null, args.watch ? undefined : 2) + '\n' : formatReport(report, { color: args.color }));
   if (args.watch) {
     if (!args.json) process.stdout.write('\nwatching (Ctrl+C stops)\n');
-    return watch(args.url, args.options, args.interval, args.json);
+    return watch(args.url, args.options, args.interval, args.json, report.verdict.exitCode);
   }
   return report.verdict.exitCode;
 }

@@ -1,12 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAUSE_EXIT_CODES, EXIT_CODES } from '../../src/doctor';
 import { startHandshakeServer, type HandshakeServer } from '../helpers/handshake-server';
 import { closedPort, startServer, type EchoServer } from '../helpers/servers';
+import { startSquid, type Squid } from '../helpers/squid';
 
 // `steadysocket doctor` as a user runs it: the package packed and installed (offline, its
 // dependencies from this checkout), the command spawned from node_modules/.bin.
@@ -16,7 +18,9 @@ let folder: string;
 let bin: string;
 let echo: EchoServer;
 let faults: HandshakeServer;
+let squid: Squid;
 const seen: IncomingHttpHeaders[] = [];
+const version = (JSON.parse(readFileSync(join(fileURLToPath(new URL('../..', import.meta.url)), 'package.json'), 'utf8')) as { version: string }).version;
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'steadysocket-cli-'));
@@ -31,10 +35,11 @@ beforeAll(async () => {
   echo = await startServer({ handleProtocols: (protocols) => (protocols.has('chat.v1') ? 'chat.v1' : false) });
   echo.wss.on('headers', (_headers, request) => seen.push(request.headers));
   faults = await startHandshakeServer();
+  squid = await startSquid();
 }, 60000);
 
 afterAll(async () => {
-  await Promise.all([echo?.close(), faults?.close()]);
+  await Promise.all([echo?.close(), faults?.close(), squid?.close()]);
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
@@ -43,7 +48,9 @@ function run(
   { until, signal, env = {} }: { until?: RegExp; signal?: NodeJS.Signals; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: folder, env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env } });
+    // No proxy from this machine's environment: the tests set their own.
+    const none = Object.fromEntries(['NO_COLOR', 'FORCE_COLOR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'].map((name) => [name, undefined]));
+    const child = spawn(bin, args, { cwd: folder, env: { ...process.env, ...none, ...env } });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -113,14 +120,69 @@ describe('steadysocket doctor', () => {
     [['doctor', 'ws://127.0.0.1/', '--timeout', 'soon'], /--timeout must be a number/],
     [['doctor', 'ws://127.0.0.1/', '-H', 'no colon'], /--header must be 'Name: value'/],
     [['doctor', 'ws://127.0.0.1/', '--ca', '/nonexistent.pem'], /--ca: cannot read \/nonexistent\.pem \(ENOENT\)/],
-    [['doctor', 'ws://127.0.0.1/', '--bogus'], /Unknown option '--bogus'/],
+    [['doctor', 'ws://127.0.0.1/', '--bogus'], /^steadysocket: unknown option --bogus \(steadysocket --help lists them\)\n/],
+    [['doctor', 'ws://127.0.0.1/', '-x'], /^steadysocket: unknown option -x /],
+    [['doctor', 'ws://127.0.0.1/', '--timeout', '-5'], /^steadysocket: --timeout must be a number of ms from 1 to 2147483647, got -5\n/],
+    [['doctor', 'ws://127.0.0.1/', '--timeout'], /^steadysocket: --timeout needs a value: --timeout <ms>\n/],
+    [['doctor', 'ws://127.0.0.1/', '--timeout', '3000000000'], /^steadysocket: --timeout must be a number of ms from 1 to 2147483647, got 3000000000\n/],
+    [['doctor', 'ws://127.0.0.1/', '--interval=3000000000', '--watch'], /--interval must be a number of ms from 1 to 2147483647/],
+    [['doctor', 'ws://127.0.0.1/', '--json=yes'], /--json takes no value/],
+    [['doctor', 'ws://127.0.0.1/', '--ca', fileURLToPath(new URL('../fixtures/self-signed.key', import.meta.url))], /--ca: .*self-signed\.key holds no PEM certificate/],
+    [['doctor', 'ws://127.0.0.1/', '--proxy', 'socks5://127.0.0.1:1080'], /--proxy: proxy: only http:\/\/ proxies are supported, got socks5:\/\//],
     [['doctor', 'ftp://127.0.0.1/'], /unsupported scheme ftp:/],
     [['doctor', 'ws://127.0.0.1/', '--upgrade', 'h2c', '--watch'], /--watch needs --upgrade websocket/],
   ])('bad usage %j: exit code 2 and what is wrong', async (args, message) => {
     const { code, stderr, stdout } = await run(args);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/ERR_PARSE_ARGS|ambiguous|TimeoutOverflowWarning/);
     expect(stdout).toBe('');
+  });
+
+  it.each([
+    [['doctor', 'ws://127.0.0.1/', '--json', '--timeout', 'soon'], 'invalid-options', /--timeout must be a number/],
+    [['doctor', '--json'], 'invalid-options', /the URL is missing/],
+    [['--json', 'doctor', 'ftp://127.0.0.1/'], 'invalid-url', /unsupported scheme ftp:/],
+  ])('bad usage with --json %j: a JSON verdict on stdout, exit code 2', async (args, kind, message) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    const { verdict } = JSON.parse(stdout) as { verdict: { ok: boolean; kind: string; message: string; exitCode: number } };
+    expect(verdict).toMatchObject({ ok: false, kind, exitCode: 2 });
+    expect(verdict.message).toMatch(message);
+    expect(stderr).toMatch(message);
+  });
+
+  it('--version and -V print the version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const { code, stdout } = await run([flag]);
+      expect(code).toBe(0);
+      expect(stdout).toBe(`${version}\n`);
+    }
+    expect(JSON.parse((await run(['--version', '--json'])).stdout)).toEqual({ version });
+  });
+
+  it("--help lists every exit code the doctor gives, and examples", async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    const listed = [...stdout.matchAll(/^ {2,3}(\d{1,2}) {2}\S/gm)].map((match) => Number(match[1]));
+    expect(listed).toEqual([...new Set([0, 1, 2, ...Object.values(EXIT_CODES), ...Object.values(CAUSE_EXIT_CODES)])].sort((a, b) => a - b));
+    expect(stdout).toMatch(/\nExamples:\n {2}steadysocket doctor wss:\/\//);
+    expect(stdout).toMatch(/-V, --version/);
+  });
+
+  it("-H replaces the default Host and User-Agent, as curl's does", async () => {
+    seen.length = 0;
+    const { code, stdout } = await run(['doctor', echo.url, '-H', 'Host: chat.example.test', '-H', 'User-Agent: mine/1']);
+    expect(code).toBe(0);
+    expect(seen[0]).toMatchObject({ host: 'chat.example.test', 'user-agent': 'mine/1' });
+    expect(stdout.match(/> Host:/g)).toHaveLength(1);
+    expect(stdout).not.toContain('steadysocket-doctor');
+  });
+
+  it('FORCE_COLOR=0 turns colours off', async () => {
+    const { stdout } = await run(['doctor', echo.url], { env: { FORCE_COLOR: '0' } });
+    expect(stdout).toContain('PASS');
+    expect(stdout).not.toContain('\x1b[');
   });
 
   it('colours when FORCE_COLOR asks, never with --no-color', async () => {
@@ -133,7 +195,7 @@ describe('steadysocket doctor', () => {
 
   it('the package exports probe() and formatReport() from steadysocket/doctor, in ESM and CommonJS', () => {
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import('steadysocket/doctor').then((m) => console.log(Object.keys(m).sort().join(',')))"], { cwd: folder, encoding: 'utf8' });
-    expect(esm.trim()).toBe('EXIT_CODES,formatReport,probe');
+    expect(esm.trim()).toBe('CAUSE_EXIT_CODES,EXIT_CODES,formatReport,probe,proxyFromEnv');
     const cjs = execFileSync(process.execPath, ['-e', "console.log(typeof require('steadysocket/doctor').probe)"], { cwd: folder, encoding: 'utf8' });
     expect(cjs.trim()).toBe('function');
   });
@@ -144,13 +206,30 @@ describe('steadysocket doctor', () => {
     expect(stdout).toMatch(/^Usage: steadysocket doctor <url>/);
   });
 
+  it('--watch against a page that is no WebSocket: the error, closed, the summary, and the exit code of the failure', async () => {
+    const { code, stdout } = await run(['doctor', faults.url('200-html'), '--watch']);
+    expect(code).toBe(13);
+    expect(stdout).toMatch(/\d{3} error kind=no-protocol-support status=200 /);
+    expect(stdout).toMatch(/\d{3} closed\n\nsummary: 0 connects/);
+    expect(stdout).toMatch(/failures no-protocol-support×1\n {2}exit code 13\n$/);
+  });
+
+  it('--watch against a closed port: Ctrl+C gives the summary and the exit code of the last failure', async () => {
+    const { code, stdout } = await run(['doctor', `ws://127.0.0.1:${await closedPort()}/`, '--watch', '--json'], { until: /"event":"reconnecting"/, signal: 'SIGINT' });
+    expect(code).toBe(10);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; delay?: unknown; exitCode?: number });
+    expect(lines.find((line) => line.event === 'reconnecting')!.delay).toEqual(expect.any(Number));
+    expect(lines.at(-1)).toMatchObject({ event: 'summary', exitCode: 10 });
+  });
+
   it('--watch prints a line per event until Ctrl+C, then the stats, and exits 0', async () => {
     const { code, stdout } = await run(['doctor', echo.url, '--watch', '--interval', '100'], { until: /heartbeat rtt=.*\n(.|\n)*heartbeat rtt=/, signal: 'SIGINT' });
     expect(code).toBe(0);
     expect(stdout).toContain('watching (Ctrl+C stops)');
     expect(stdout).toMatch(/\d\d:\d\d:\d\d\.\d{3} connecting attempt=1\n/);
     expect(stdout).toMatch(/\d{3} open\n/);
-    expect(stdout.trim().split('\n').at(-1)).toMatch(/messages in \d+, out \d+; failures none/);
+    expect(stdout.trim().split('\n').slice(-2).join('\n')).toMatch(/messages in \d+, out \d+; failures none\n {2}exit code 0$/);
+    expect(stdout).toMatch(/\d{3} heartbeat rtt=[\d.]+ms\n/);
     expect(stdout).toMatch(/summary: 1 connects, 0 reconnects/);
     expect(stdout).toMatch(/heartbeats [2-9]\d* sent, 0 missed/);
   });
@@ -158,8 +237,10 @@ describe('steadysocket doctor', () => {
   it('--watch --json prints one JSON object per line, the summary last', async () => {
     const { code, stdout } = await run(['doctor', echo.url, '--watch', '--json', '--interval', '100'], { until: /"event":"heartbeat"/, signal: 'SIGTERM' });
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; verdict?: unknown; stats?: { connects: number } });
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event?: string; verdict?: unknown; rtt?: unknown; stats?: { connects: number } });
     expect(lines[0]!.verdict).toMatchObject({ ok: true });
-    expect(lines.at(-1)).toMatchObject({ event: 'summary', stats: { connects: 1 } });
+    // ms as a number, as everywhere in the JSON.
+    expect(lines.find((line) => line.event === 'heartbeat')!.rtt).toEqual(expect.any(Number));
+    expect(lines.at(-1)).toMatchObject({ event: 'summary', stats: { connects: 1 }, exitCode: 0 });
   });
 });
