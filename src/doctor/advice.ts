@@ -45,7 +45,7 @@ export const CAUSE_HINTS: Record<DoctorCause, string> = {
   'proxy-unreachable': 'Check the proxy URL (--proxy, HTTPS_PROXY, HTTP_PROXY) and that the proxy runs.',
   'proxy-auth-required': 'Give the proxy its credentials: http://user:password@proxy:port.',
   'proxy-denied': "The proxy's rules forbid this destination: ask its administrator, or bypass it (NO_PROXY).",
-  'proxy-failed': 'The proxy could not open a tunnel to the server: read its answer below.',
+  'proxy-failed': 'The proxy did not open a tunnel to the server: its answer says why.',
 };
 
 const PROXY =

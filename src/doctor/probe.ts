@@ -90,7 +90,8 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     step('dns', true, start, report.dns.addresses.map(({ address }) => address).join(', ') + ` (using ${report.dns.used})`);
   } catch (error) {
     step('dns', false, start, String((error as Error & { code?: string }).code ?? error));
-    return failed(error as Error, toProxy);
+    const code = (error as Error & { code?: string }).code;
+    return proxy ? fail(classifyNodeError(error as Error, 0, false).kind, `the proxy's name ${proxy.host} did not resolve: ${code ?? String(error)}`, toProxy) : failed(error as Error);
   }
 
   // 2. TCP
@@ -98,7 +99,10 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
   const where = `${proxy ? 'the proxy at ' : ''}${report.dns.used}:${dial.port}`;
   const tcp = await connectTcp(report.dns.used, dial.port, start + timeout);
   if (!tcp) return step('tcp', false, start, 'no connection in time'), fail('timeout', `no TCP connection to ${where} within ${timeout} ms`, { step: 'tcp', ...toProxy });
-  if (tcp instanceof Error) return step('tcp', false, start, tcp.code ?? tcp.message), failed(tcp, { step: 'tcp', ...toProxy });
+  if (tcp instanceof Error) {
+    step('tcp', false, start, tcp.code ?? tcp.message);
+    return proxy ? fail(classifyNodeError(tcp, 0, false).kind, `no connection to ${where}: ${tcp.code ?? tcp.message}`, { step: 'tcp', ...toProxy }) : failed(tcp, { step: 'tcp' });
+  }
   step('tcp', true, start, `connected to ${where}`);
 
   // 2b. The tunnel through the proxy.

@@ -1,4 +1,5 @@
 import { Agent, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
@@ -93,7 +94,8 @@ type Callback = (error: Error | null, socket: Duplex) => void;
  * by its status (407 and 403: unauthorized; 502: server-error).
  */
 export function proxyAgent(proxy: Proxy, secure: boolean): Agent {
-  class TunnelAgent extends Agent {
+  // Node's https.request takes an https.Agent only (it checks the agent's protocol).
+  class TunnelAgent extends (secure ? HttpsAgent : Agent) {
     // Node's Agent waits for the callback when createConnection returns nothing.
     override createConnection(options: ClientRequestArgs & { servername?: string }, callback?: Callback): undefined {
       const host = options.hostname ?? options.host ?? 'localhost';

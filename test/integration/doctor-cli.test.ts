@@ -179,6 +179,64 @@ describe('steadysocket doctor', () => {
     expect(stdout).not.toContain('steadysocket-doctor');
   });
 
+  describe('through an HTTP proxy (squid)', () => {
+    const tunnels = (port: number): number => squid.log().split('\n').filter((line) => line.includes(`CONNECT 127.0.0.1:${port} `)).length;
+
+    it('HTTP_PROXY with credentials: the CONNECT shown, the credentials never, exit 0', async () => {
+      const before = tunnels(echo.port);
+      const { code, stdout } = await run(['doctor', echo.url], { env: { HTTP_PROXY: `http://${squid.user}:${squid.password}@127.0.0.1:${squid.auth}` } });
+      expect(code).toBe(0);
+      expect(stdout).toContain(`3. CONNECT through the proxy http://***@127.0.0.1:${squid.auth}`);
+      expect(stdout).toContain('   > Proxy-Authorization: ***\n');
+      expect(stdout).not.toContain(squid.password);
+      expect(tunnels(echo.port)).toBe(before + 1);
+    });
+
+    it('NO_PROXY, and --proxy "", go direct; HTTPS_PROXY is for wss: only', async () => {
+      const before = tunnels(echo.port);
+      const proxy = `http://127.0.0.1:${squid.open}`;
+      for (const [args, env] of [
+        [[], { HTTP_PROXY: proxy, NO_PROXY: 'localhost,127.0.0.1' }],
+        [['--proxy', ''], { http_proxy: proxy }],
+        [[], { HTTPS_PROXY: proxy }],
+      ] as const) {
+        const { code, stdout } = await run(['doctor', echo.url, ...args], { env });
+        expect(code).toBe(0);
+        expect(stdout).not.toContain('CONNECT');
+      }
+      expect(tunnels(echo.port)).toBe(before);
+    });
+
+    it.each([
+      ['denied', 32, /proxy-denied: the proxy answered CONNECT with 403 Forbidden/],
+      ['auth', 31, /< Proxy-Authenticate: Basic realm="steadysocket-test"\n[^]*proxy-auth-required: /],
+    ] as const)('--proxy to the %s port: exit code %i', async (name, exitCode, output) => {
+      const { code, stdout } = await run(['doctor', echo.url, '--proxy', `127.0.0.1:${squid[name]}`]);
+      expect(code).toBe(exitCode);
+      expect(stdout).toMatch(output);
+    });
+
+    it('no proxy listening: exit code 30; a proxy URL the environment gets wrong: exit code 2, naming the variable', async () => {
+      expect((await run(['doctor', echo.url, '--proxy', `http://127.0.0.1:${await closedPort()}`])).code).toBe(30);
+      const bad = await run(['doctor', echo.url.replace('ws:', 'wss:')], { env: { HTTPS_PROXY: 'socks5://user:s3cret@127.0.0.1:1080' } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^steadysocket: HTTPS_PROXY: proxy: only http:\/\/ proxies are supported/);
+      expect(bad.stderr).not.toContain('s3cret');
+    });
+
+    it('--watch keeps its SteadySocket open through the same proxy', async () => {
+      const before = tunnels(echo.port);
+      const { code, stdout } = await run(['doctor', echo.url, '--watch', '--interval', '100', '--proxy', `http://${squid.user}:${squid.password}@127.0.0.1:${squid.auth}`], {
+        until: /heartbeat rtt=/,
+        signal: 'SIGINT',
+      });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/\d{3} open\n/);
+      // One tunnel for the check, one for the watch.
+      expect(tunnels(echo.port)).toBe(before + 2);
+    });
+  });
+
   it('FORCE_COLOR=0 turns colours off', async () => {
     const { stdout } = await run(['doctor', echo.url], { env: { FORCE_COLOR: '0' } });
     expect(stdout).toContain('PASS');
