@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EXIT_CODES, formatReport, probe, proxyFromEnv, type DoctorOptions } from './doctor';
+import { CAUSE_EXIT_CODES, EXIT_CODES, formatReport, probe, proxyFromEnv, type DoctorCause, type DoctorOptions } from './doctor';
 import { MAX_TIMEOUT } from './doctor/probe';
 import { parseProxy, proxyAgent } from './doctor/proxy';
 import { isSteadySocketError, type ErrorKind } from './errors';
@@ -215,6 +215,9 @@ function proxyOption(url: string, given: string | undefined): string | undefined
 function watch(url: string, options: DoctorOptions, interval: number, json: boolean, checked: number): Promise<number> {
   const headers = Object.fromEntries(options.headers as [string, string][]);
   const secure = /^(wss|https):/i.test(url);
+  let failure: number | undefined;
+  // What the proxy did, heard from the agent just before the client's error, which cannot say it.
+  let proxyFailure: DoctorCause | undefined;
   const socket = new SteadySocket(url, {
     protocols: options.protocols,
     connectTimeout: options.timeout,
@@ -224,7 +227,7 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
       origin: options.origin,
       rejectUnauthorized: !options.insecure,
       ca: options.ca as Buffer | undefined,
-      agent: options.proxy ? proxyAgent(parseProxy(options.proxy), secure) : undefined,
+      agent: options.proxy ? proxyAgent(parseProxy(options.proxy), secure, (cause) => (proxyFailure = cause)) : undefined,
     },
   });
   const print = (event: string, fields: Record<string, unknown>): void => {
@@ -237,14 +240,15 @@ function watch(url: string, options: DoctorOptions, interval: number, json: bool
           .join('')}`;
     process.stdout.write(line + '\n');
   };
-  let failure: number | undefined;
   socket.on('connecting', ({ attempt }) => print('connecting', { attempt }));
   socket.on('open', ({ protocol }) => print('open', { protocol: protocol || undefined }));
   // ms, as numbers: the text adds the unit.
   socket.on('heartbeat', ({ rtt }) => print('heartbeat', { rtt }));
   socket.on('error', (error) => {
-    failure = EXIT_CODES[error.kind] ?? EXIT_CODES.handshake!;
-    print('error', { kind: error.kind, status: error.status, message: error.message });
+    const cause = proxyFailure;
+    proxyFailure = undefined;
+    failure = cause ? CAUSE_EXIT_CODES[cause] : (EXIT_CODES[error.kind] ?? EXIT_CODES.handshake!);
+    print('error', { kind: error.kind, cause, status: error.status, message: error.message });
   });
   socket.on('close', ({ code, reason, wasClean }) => print('close', { code, reason: reason || undefined, clean: wasClean }));
   socket.on('reconnecting', ({ attempt, delay }) => print('reconnecting', { attempt, delay }));

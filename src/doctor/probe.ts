@@ -7,7 +7,7 @@ import { maskProtocols, normalizeUrl, redactUrl } from '../url';
 import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, type Detail } from './advice';
 import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
-import { connectHead, connectLines, parseProxy, type Proxy } from './proxy';
+import { connectHead, connectLines, parseProxy, refusalCause, type Proxy } from './proxy';
 import type { DoctorOptions, DoctorReport, StepName } from './report';
 import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head } from './wire';
 
@@ -171,7 +171,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     report.proxy!.response.body = await readBody(wire, head, start + timeout);
     wire.destroy();
     const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
-    const cause = head.status === 407 ? 'proxy-auth-required' : head.status === 403 ? 'proxy-denied' : 'proxy-failed';
+    const cause = refusalCause(head.status);
     const challenge = head.status === 407 ? header(head.headers, 'proxy-authenticate') : undefined;
     return fail(error.kind, `the proxy answered CONNECT with ${head.status}${head.statusText ? ' ' + head.statusText : ''}${challenge ? ` (Proxy-Authenticate: ${challenge})` : ''}`, {
       cause,

@@ -4,6 +4,7 @@ import { connect as netConnect, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { SteadySocketError } from '../errors';
+import type { DoctorCause } from './advice';
 import { redactUrl } from '../url';
 import { headLength, parseHead } from './wire';
 
@@ -88,12 +89,16 @@ export const connectHead = (target: string, lines: [string, string][]): string =
 
 type Callback = (error: Error | null, socket: Duplex) => void;
 
+/** What a proxy's answer to CONNECT other than 2xx means. */
+export const refusalCause = (status: number): DoctorCause => (status === 407 ? 'proxy-auth-required' : status === 403 ? 'proxy-denied' : 'proxy-failed');
+
 /**
  * An `http.Agent` whose every connection is a tunnel through `proxy`: what `--watch` gives `ws` as
  * `nodeOptions.agent`. A refusal reaches the client as `ws` words an HTTP refusal, so it is classified
- * by its status (407 and 403: unauthorized; 502: server-error).
+ * by its status (407 and 403: unauthorized; 502: server-error); `failed` hears first what the proxy did,
+ * which the client's kind cannot say.
  */
-export function proxyAgent(proxy: Proxy, secure: boolean): Agent {
+export function proxyAgent(proxy: Proxy, secure: boolean, failed?: (cause: DoctorCause) => void): Agent {
   // Node's https.request takes an https.Agent only (it checks the agent's protocol).
   class TunnelAgent extends (secure ? HttpsAgent : Agent) {
     // Node's Agent waits for the callback when createConnection returns nothing.
@@ -116,16 +121,18 @@ export function proxyAgent(proxy: Proxy, secure: boolean): Agent {
         if (length === undefined) return;
         socket.off('data', onData).off('close', onClose);
         const status = parseHead(buffer.subarray(0, length).toString('latin1'))?.status;
-        if (!status || status < 200 || status > 299) return fail(new Error(`Unexpected server response: ${status ?? 'not HTTP'} (from the proxy ${proxy.shown})`));
+        if (!status || status < 200 || status > 299) return failed?.(status ? refusalCause(status) : 'proxy-failed'), fail(new Error(`Unexpected server response: ${status ?? 'not HTTP'} (from the proxy ${proxy.shown})`));
         settled = true;
         // From here the request owns the socket and its errors.
-        socket.off('error', fail);
+        socket.off('error', unreachable);
         if (buffer.length > length) socket.unshift(buffer.subarray(length));
         if (!secure) return callback?.(null, socket);
         const servername = options.servername ?? (isIP(host) ? undefined : host);
         callback?.(null, tlsConnect({ ...(options as object), socket, servername }));
       };
-      socket.on('data', onData).once('error', fail).once('close', onClose);
+      // Before any answer, an error is the proxy's connection failing.
+      const unreachable = (error: Error): void => (settled || failed?.('proxy-unreachable'), fail(error));
+      socket.on('data', onData).once('error', unreachable).once('close', onClose);
       socket.once('connect', () => socket.write(connectHead(target, connectLines(target, proxy))));
       return undefined;
     }

@@ -224,6 +224,13 @@ describe('steadysocket doctor', () => {
       expect(bad.stderr).not.toContain('s3cret');
     });
 
+    it("--watch through a proxy that wants credentials: the proxy's refusal named, and its exit code", async () => {
+      const { code, stdout } = await run(['doctor', echo.url, '--watch', '--proxy', `http://127.0.0.1:${squid.auth}`]);
+      expect(code).toBe(31);
+      expect(stdout).toMatch(/\d{3} error kind=unauthorized cause=proxy-auth-required status=407 /);
+      expect(stdout).toMatch(/\d{3} closed\n\nsummary: /);
+    });
+
     it('--watch keeps its SteadySocket open through the same proxy', async () => {
       const before = tunnels(echo.port);
       const { code, stdout } = await run(['doctor', echo.url, '--watch', '--interval', '100', '--proxy', `http://${squid.user}:${squid.password}@127.0.0.1:${squid.auth}`], {
