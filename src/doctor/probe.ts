@@ -145,17 +145,19 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
     start = performance.now();
     wire.write(connectHead(authority, lines));
     report.proxy!.request = { head: redactHead(lines, `CONNECT ${authority} HTTP/1.1`) };
-    const got = await wire.read((buffer) => headLength(buffer) ?? (buffer.length > 65536 ? buffer.length : undefined), start + timeout);
+    const notHttp = (buffer: Buffer): boolean => buffer.length >= 5 && !buffer.subarray(0, 5).equals(Buffer.from('HTTP/'));
+    const got = await wire.read((buffer) => (notHttp(buffer) ? buffer.length : (headLength(buffer) ?? (buffer.length > 65536 ? buffer.length : undefined))), start + timeout);
     const head = got && parseHead(got.toString('latin1'));
     const gone: Detail = { cause: 'proxy-failed', step: 'proxy' };
     if (!head) {
+      // Bytes that are no HTTP head (a banner, TLS, a head cut short), else nothing at all.
       const bytes = got ?? wire.buffer;
       if (bytes.length) report.raw = show(bytes.subarray(0, 512));
-      const why = wire.error ? (wire.error.code ?? wire.error.message) : got ? 'an answer that is not HTTP' : wire.ended ? 'the proxy closed the connection without answering' : 'no answer in time';
+      const why = bytes.length ? 'an answer that is not HTTP' : wire.error ? (wire.error.code ?? wire.error.message) : wire.ended ? 'the proxy closed the connection without answering' : 'no answer in time';
       step('proxy', false, start, why);
       wire.destroy();
+      if (bytes.length) return fail('no-protocol-support', 'the proxy answered CONNECT with something that is not HTTP', gone);
       if (wire.error) return failed(wire.error, gone);
-      if (got) return fail('no-protocol-support', 'the proxy answered CONNECT with something that is not HTTP', gone);
       return wire.ended ? fail('network', 'the proxy closed the connection without answering CONNECT', gone) : fail('timeout', `the proxy did not answer CONNECT within ${timeout} ms`, gone);
     }
     const statusLine = `HTTP/${head.httpVersion} ${head.status}${head.statusText ? ' ' + head.statusText : ''}`;

@@ -6,7 +6,8 @@ import { WebSocketServer } from 'ws';
 import { SteadySocket, type SteadySocketError, type SteadySocketOptions } from 'steadysocket';
 import { formatReport, probe } from '../../src/doctor';
 import { parseProxy, proxyAgent } from '../../src/doctor/proxy';
-import { closedPort, listenLocal, startServer, type EchoServer } from '../helpers/servers';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { closedPort, listenLocal, startServer, startSilentServer, type EchoServer } from '../helpers/servers';
 import { startSquid, type Squid } from '../helpers/squid';
 import { next } from '../helpers/wait';
 
@@ -20,6 +21,11 @@ let squid: Squid;
 let echo: EchoServer;
 let secure: HttpsServer;
 let securePort: number;
+// Not proxies at all: one hangs up on CONNECT, one answers with an SSH banner.
+let hangUp: NetServer;
+let banner: NetServer;
+const misfits: Record<'hangUp' | 'banner', number> = { hangUp: 0, banner: 0 };
+let silent: Awaited<ReturnType<typeof startSilentServer>>;
 const proxy = (port: number, credentials = ''): string => `http://${credentials}127.0.0.1:${port}`;
 
 beforeAll(async () => {
@@ -27,10 +33,20 @@ beforeAll(async () => {
   secure = createHttpsServer({ key: fixture('self-signed.key'), cert: fixture('self-signed.crt') });
   new WebSocketServer({ server: secure }).on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
   securePort = await listenLocal(secure);
+  hangUp = createNetServer((socket) => socket.on('error', () => {}).once('data', () => socket.destroy()));
+  // Read, so the client's end is seen and close() does not wait for ever.
+  banner = createNetServer((socket) => socket.on('error', () => {}).resume().end('SSH-2.0-OpenSSH_9.2\r\n'));
+  [misfits.hangUp, misfits.banner] = await Promise.all([listenLocal(hangUp), listenLocal(banner)]);
+  silent = await startSilentServer();
 }, 30000);
 
 afterAll(async () => {
-  await Promise.all([squid?.close(), echo?.close(), secure && new Promise<void>((resolve) => (secure.closeAllConnections(), secure.close(() => resolve())))]);
+  await Promise.all([
+    silent?.close(),
+    ...[hangUp, banner].map((server) => server && new Promise<void>((resolve) => server.close(() => resolve()))),
+    squid?.close(),
+    echo?.close(),
+    secure && new Promise<void>((resolve) => (secure.closeAllConnections(), secure.close(() => resolve())))]);
 });
 
 describe('the doctor through squid', () => {
@@ -96,6 +112,19 @@ describe('the doctor through squid', () => {
     expect(report.proxy!.response!.status).toBe(503);
     expect(report.verdict).toMatchObject({ kind: 'server-error', cause: 'proxy-failed', exitCode: 33 });
     expect(report.verdict.fix).toMatch(/could not reach the server/);
+  });
+
+  it('something at the proxy port that hangs up, speaks no HTTP, or stays silent: proxy-failed, exit code 33', async () => {
+    const hung = await probe(echo.url, { proxy: `127.0.0.1:${misfits.hangUp}` });
+    expect(hung.verdict).toMatchObject({ cause: 'proxy-failed', exitCode: 33 });
+    expect(hung.steps.at(-1)).toMatchObject({ name: 'proxy', ok: false });
+    const ssh = await probe(echo.url, { proxy: `127.0.0.1:${misfits.banner}` });
+    expect(ssh.verdict).toMatchObject({ kind: 'no-protocol-support', cause: 'proxy-failed', exitCode: 33, message: 'the proxy answered CONNECT with something that is not HTTP' });
+    expect(ssh.raw).toEqual({ bytes: 21, text: 'SSH-2.0-OpenSSH_9.2\r\n' });
+    expect(formatReport(ssh)).toMatch(/ {3}bytes \(21\): SSH-2\.0-OpenSSH_9\.2\r\n\n4\. Verdict\n/);
+    const quiet = await probe(echo.url, { proxy: `127.0.0.1:${silent.port}`, timeout: 300 });
+    expect(quiet.verdict).toMatchObject({ kind: 'timeout', cause: 'proxy-failed', exitCode: 33, message: 'the proxy did not answer CONNECT within 300 ms' });
+    expect(quiet.steps.at(-1)).toMatchObject({ name: 'proxy', ok: false, detail: 'no answer in time' });
   });
 
   it('no proxy at that port: proxy-unreachable, exit code 30, and nothing tried past it', async () => {
