@@ -98,3 +98,28 @@ test('closed for the cache, back at once with the queue (Chromium: its real cach
   await expectBack(page, before, closed);
   await page.evaluate(() => (window as unknown as { socket: { close(): Promise<void> } }).socket.close());
 });
+
+test('each return from the cache starts a first attempt, and no attempt is due while the page is away', async ({ page }) => {
+  await openPage(page, pages.origin, 'umd');
+  const attempts = await page.evaluate(async (url) => {
+    const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
+    const socket = new lib.SteadySocket(url, { reconnect: { maxAttempts: 3 } });
+    const numbers: number[] = [];
+    const away: (number | undefined)[] = [];
+    socket.on('connecting', ({ attempt }) => numbers.push(attempt));
+    await socket.connected();
+    for (let round = 0; round < 4; round++) {
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      away.push(socket.stats().nextAttemptIn);
+      dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+      await socket.connected();
+    }
+    const last = socket.attempt;
+    await socket.close();
+    return { numbers, away, last };
+  }, server.url);
+  // Before the fix: 1, 2, 3, 4, 5 (maxAttempts 3 would give up on the first failure after a return).
+  expect(attempts.numbers).toEqual([1, 1, 1, 1, 1]);
+  expect(attempts.away).toEqual([undefined, undefined, undefined, undefined]);
+  expect(attempts.last).toBeLessThanOrEqual(1);
+});

@@ -17,6 +17,17 @@ export interface AttemptOwner {
 const NONE: string[] = [];
 
 /**
+ * A provider's answer, on a later microtask. A function's own failure (a token service down, throwing
+ * or rejecting) is its kind, retried: it may pass. A bad value it returns is checked later, and final.
+ */
+const call = <T>(provider: T | (() => T | Promise<T>), what: 'url' | 'protocols'): Promise<T> =>
+  Promise.resolve()
+    .then(() => (typeof provider === 'function' ? (provider as () => T)() : provider))
+    .catch((cause: unknown) => {
+      throw new SteadySocketError(`invalid-${what}`, `${what} function failed: ${String(cause)}`, { cause, retryable: true });
+    });
+
+/**
  * One connection attempt: the URL and protocols providers, the connect timeout, the transport until
  * it opens, and the probe that diagnoses a failure. Everything it starts is its own: `cancel()` stops
  * all of it, and nothing it started reports afterwards.
@@ -49,8 +60,7 @@ export class Attempt implements TransportEvents {
     );
     // The providers are user code: they run on a later microtask, never inside the caller's
     // transition, and a synchronous throw counts the same as a rejection.
-    Promise.resolve()
-      .then(() => Promise.all([typeof source === 'function' ? source() : source, typeof protocols === 'function' ? protocols() : protocols]))
+    Promise.all([call(source, 'url'), call(protocols, 'protocols')])
       .then(
         ([url, offered]) => {
           if (!this.#owner) return;
@@ -59,12 +69,6 @@ export class Attempt implements TransportEvents {
           // Named, not spread: the options' defaults live on their prototype.
           const { binaryType, WebSocket, nodeOptions } = options;
           this.#transport = openTransport({ url: this.url, protocols: this.offered, attempt: number, binaryType, WebSocket, nodeOptions }, this);
-        },
-        (cause: unknown) => {
-          // A function's own failure may pass (a token service down): retried. A bad value is final.
-          throw cause instanceof SteadySocketError
-            ? cause
-            : new SteadySocketError('invalid-url', `url or protocols function failed: ${String(cause)}`, { cause, retryable: true });
         },
       )
       .catch((cause: unknown) =>

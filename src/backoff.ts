@@ -11,10 +11,14 @@ export interface BackoffOptions {
   jitter: Jitter;
 }
 
+/** The longest delay a timer takes: Node and browsers turn a longer one into 1 ms. */
+export const MAX_TIMER = 2147483647;
+
 /**
  * Delay before the `wait`-th reconnect attempt of a streak (1-based), in ms; `minDelay` is a floor
- * the server asked for (Retry-After, close code 1013), spread over one initialDelay past it (except
- * with jitter 'none') and capped at `maxDelay` so that a hostile header cannot park a client for a day.
+ * the server asked for (Retry-After, close code 1013), capped at `maxDelay` so that a hostile header
+ * cannot park a client for a day, then spread over one initialDelay past that (except with jitter
+ * 'none').
  *
  * 'staggered' draws one `phase` in [0, 1) per streak: the first wait is phase × initialDelay, and
  * each later one is initialDelay × (1 + (factor − 1) × phase) × factor^(wait − 2), so that the
@@ -43,5 +47,7 @@ export function backoffDelay(
           : random() * cap;
   // A floor the server sent to every client would bring them all back at the same instant, just when
   // it said it was overloaded: past the floor, each keeps its place (its phase) over one initialDelay.
-  return Math.round(Math.max(delay, Math.min(maxDelay, minDelay && minDelay + (jitter === 'none' ? 0 : phase * initialDelay))));
+  // The floor is capped first and the spread added after, or a floor past maxDelay (Retry-After:
+  // 3600) would bring every client back at exactly maxDelay. Timers take at most 2^31 - 1 ms.
+  return Math.round(Math.min(MAX_TIMER, Math.max(delay, minDelay && Math.min(maxDelay, minDelay) + (jitter === 'none' ? 0 : phase * initialDelay))));
 }

@@ -4,7 +4,9 @@ import { redactUrl } from './url';
 /** Header values as Node and fetch give them. */
 export type RawHeaders = Record<string, string | string[] | undefined>;
 
-// Headers that help a person and carry no secret. Set-Cookie and anything unknown never leave.
+// Headers that help a person and carry no secret. Set-Cookie and anything unknown never leave, nor
+// Sec-WebSocket-Protocol: a server that echoes the offered subprotocols echoes their tokens
+// (`access_token, <jwt>`); `header` names it when it is the problem.
 const SAFE_HEADERS = [
   'retry-after',
   'www-authenticate',
@@ -16,7 +18,6 @@ const SAFE_HEADERS = [
   'server',
   'via',
   'sec-websocket-version',
-  'sec-websocket-protocol',
   'sec-websocket-extensions',
   'sec-websocket-accept',
 ];

@@ -70,7 +70,7 @@ export class Connection extends Heartbeat implements TransportEvents {
       // Without isPong any message proves the peer alive; with it, only pongs count and stay hidden.
       // Server-driven, every message does, and a ping the `answer` function replies to stays hidden.
       if (!app.isPong) this.answered();
-      else if (app.isPong(data)) return this.answered();
+      else if (this.#beat('isPong', app.isPong, data)) return this.answered();
       if (app.answer && this.#beat('answer', app.answer, data)) return;
     }
     const monitor = this.#owner?.monitor;
@@ -86,7 +86,8 @@ export class Connection extends Heartbeat implements TransportEvents {
   // It opened before it was handed over.
   open(): void {}
 
-  pong(): void {
+  pong(answered?: boolean): void {
+    if (answered) this.#count();
     this.answered();
   }
 
@@ -119,18 +120,21 @@ export class Connection extends Heartbeat implements TransportEvents {
   }
 
   /**
-   * Sends what user code makes: a ping (`heartbeat.message`) or the reply to the server's ping
-   * (`heartbeat.answer`). False when it made none (not a ping). Code that fails would fail again: the
-   * connection ends with the reason, not a crash.
+   * Runs user code on a heartbeat: a ping to send (`heartbeat.message`), the reply to the server's
+   * ping (`heartbeat.answer`), or whether a message is the pong (`heartbeat.isPong`, which sends
+   * nothing). False when it made none (not a ping, not a pong). Code that fails would fail again:
+   * the connection ends with the reason, not a crash. The reason names the error's class only: its
+   * message may quote the payload (`JSON.parse`), which only `logPayloads` may show.
    */
   #beat(what: string, make: (data: MessageData) => unknown, data?: MessageData): boolean {
-    let out: SendData;
+    let out;
     try {
-      const made = make(data!);
-      if (made === undefined) return false;
-      out = checkData(made);
+      out = make(data!);
+      if (what === 'isPong' || out === undefined) return !!out;
+      out = checkData(out);
     } catch (cause) {
-      this.#lost = new SteadySocketError('invalid-options', `heartbeat.${what} failed: ${String(cause)}`, { cause });
+      const why = cause instanceof SteadySocketError ? cause.message : `threw ${(cause as Error)?.name || typeof cause}`;
+      this.#lost = new SteadySocketError('invalid-options', `heartbeat.${what} failed: ${why}`, { cause });
       this.#end(1006, '', false, 1011);
       return true;
     }

@@ -1,4 +1,4 @@
-import { responseError, type RawHeaders } from './classify';
+import { responseError } from './classify';
 import { SteadySocketError, type ErrorKind } from './errors';
 import { HANDSHAKE_KINDS } from './runtime/dom';
 
@@ -115,7 +115,5 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
     const refusals: ErrorKind[] = ['bad-upgrade-header', 'subprotocol-mismatch', 'extension-mismatch'];
     return unknown(context, `the endpoint speaks WebSocket (plain GET: ${answer.status})`, refusals.filter((k) => candidates.includes(k)));
   }
-  const headers: RawHeaders = {};
-  answer.headers.forEach((value, name) => (headers[name] = value));
-  return responseError(answer.status, headers, context.attempt);
+  return responseError(answer.status, Object.fromEntries(answer.headers as unknown as Iterable<[string, string]>), context.attempt);
 }

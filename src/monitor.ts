@@ -48,8 +48,8 @@ interface Past {
   closes: SocketStats['closes'];
   lastError?: SocketStats['lastError'];
   lastClose?: SocketStats['lastClose'];
-  /** When the scheduled attempt starts (clock ms). */
-  retryAt: number;
+  /** When the scheduled attempt starts (clock ms); undefined while none is (waiting for the page to come back). */
+  retryAt?: number;
   reconnects: number;
   missed: number;
   /** The give-up warning was printed. */
@@ -140,7 +140,7 @@ export class Monitor {
     const at = Date.now();
     const { session } = this;
     const url = session.url;
-    const past = (this.#past ??= entry[0] === 'error' || entry[0] === 'close' || entry[0] === 'reconnecting' ? { failures: {}, closes: {}, retryAt: 0, reconnects: 0, missed: 0 } : undefined);
+    const past = (this.#past ??= entry[0] === 'error' || entry[0] === 'close' || entry[0] === 'reconnecting' ? { failures: {}, closes: {}, reconnects: 0, missed: 0 } : undefined);
     const duration = (now - this.attemptAt) | 0;
     const [name, detail] = entry;
     let event: LogEvent = name as LogEvent;
@@ -154,6 +154,8 @@ export class Monitor {
         if (previous === 'open' || previous === 'closing') this.uptime += spent;
         else if (previous !== 'closed') this.downtime += spent;
         this.#changedAt = now;
+        // A `reconnecting` event (with its delay) follows unless the wait has no timer (pagehide).
+        if (past) past.retryAt = undefined;
         if (detail !== 'closed') return;
         const ending = session.ending;
         fields = {};
@@ -196,10 +198,11 @@ export class Monitor {
         // eslint-disable-next-line @typescript-eslint/no-unused-vars -- left out: header values may be secrets
         const { kind, status, headers, name, ...safe } = detail;
         past!.failures[kind] = (past!.failures[kind] ?? 0) + 1;
+        // max-attempts and a server's final close come with their give-up record; lastError keeps
+        // the failure that explains them (the 503, not `max-attempts`).
+        if (kind === 'max-attempts' || kind === 'closed') return;
         past!.lastError = { kind, status, at };
         if (kind === 'heartbeat-timeout') past!.missed++;
-        // max-attempts and a server's final close come with their give-up record.
-        if (kind === 'max-attempts' || kind === 'closed') return;
         // One record carries the whole diagnosis; header values never (they may be secrets).
         level = 'warn';
         fields = { kind, status, ...safe, error: detail.message, duration: this.live ? undefined : duration, url };
@@ -247,7 +250,7 @@ export class Monitor {
       bytesOut: this.bytesOut,
       queued,
       bufferedAmount,
-      nextAttemptIn: state === 'reconnecting' ? Math.max(0, ((past?.retryAt ?? now) - now) | 0) : undefined,
+      nextAttemptIn: state === 'reconnecting' && past?.retryAt !== undefined ? Math.max(0, (past.retryAt - now) | 0) : undefined,
     };
   }
 }

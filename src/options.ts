@@ -1,7 +1,7 @@
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import { SteadySocketError } from './errors';
-import type { Jitter } from './backoff';
+import { MAX_TIMER, type Jitter } from './backoff';
 import { checkData, type SendData } from './queue';
 import type { ReconnectInfo, ReconnectPolicy } from './policy';
 import type { Logger, LogLevel } from './records';
@@ -145,7 +145,7 @@ export interface ResolvedOptions {
   diagnose: boolean;
   bfcache: boolean;
   WebSocket?: WebSocketConstructor;
-  nodeOptions: NodeOptions;
+  nodeOptions?: NodeOptions;
   clock: Clock;
   logger?: boolean | Logger;
   logLevel: LogLevel | 'silent';
@@ -205,7 +205,7 @@ const TOP: Schema = {
   diagnose: [true, [true, false]],
   bfcache: [true, [true, false]],
   WebSocket: [undefined, FUNCTION],
-  // ws copies its options, so every socket may pass the same frozen default.
+  // The Node runtime adds its defaults (maxPayload): browsers never read these.
   nodeOptions: [undefined, OBJECT],
   clock: [systemClock, CLOCK],
   // Checked by the monitor, which `steadysocket/core` leaves out (its bytes with it).
@@ -213,7 +213,6 @@ const TOP: Schema = {
   logLevel: ['warn', ANY],
   logPayloads: [false, ANY],
 };
-const NODE: NodeOptions = Object.freeze({ maxPayload: 16 << 20 });
 
 export const fail = (field: string, why: string): never => {
   throw new SteadySocketError('invalid-options', `options.${field} ${why}`);
@@ -230,8 +229,10 @@ export function apply(value: object, schema: Schema, prefix: string): Record<str
       given === undefined
         ? ''
         : typeof rule === 'number'
-          ? (typeof given !== 'number' || !(given >= rule) || (given === Infinity && fallback !== Infinity)) &&
-            `must be a ${fallback === Infinity ? '' : 'finite '}number >= ${rule}, got ${typeof given === 'number' ? given : typeof given}`
+          ? // Numbers other than Infinity's are ms or counts that timers take: Node and browsers turn a
+            // delay past 2^31 - 1 ms into 1 ms.
+            (typeof given !== 'number' || !(given >= rule) || (given > MAX_TIMER && fallback !== Infinity)) &&
+            `must be a number >= ${rule}${fallback === Infinity ? '' : ' and <= ' + MAX_TIMER}, got ${typeof given === 'number' ? given : typeof given}`
           : typeof rule === 'function'
             ? rule(given)
             : !rule.includes(given) && `must be ${rule.map((v) => (typeof v === 'string' ? `'${v}'` : v)).join(' or ')}`;
@@ -279,8 +280,7 @@ function resolveAll(options: SteadySocketOptions): Record<string, unknown> {
     }
   }
   const reconnect = top.reconnect as ReconnectPolicy | false;
-  if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a finite number >= ${reconnect.initialDelay}, got ${reconnect.maxDelay}`);
-  top.nodeOptions = top.nodeOptions ? { ...NODE, ...(top.nodeOptions as NodeOptions) } : NODE;
+  if (reconnect && reconnect.maxDelay < reconnect.initialDelay) fail('reconnect.maxDelay', `must be a number >= ${reconnect.initialDelay} (initialDelay), got ${reconnect.maxDelay}`);
   return top;
 }
 

@@ -33,9 +33,10 @@ export const TRY_AGAIN_LATER_DELAY = 5000;
  */
 export function closeCodeRetryable(code: number): boolean {
   // 1002 protocol error, 1003 unsupported data, 1007 bad payload, 1008 policy, 1010 missing extension,
-  // 1015 TLS: the same client would be refused the same way again. 4000-4999 belong to the
+  // 1015 TLS, and the IANA-registered 3000 Unauthorized and 3003 Forbidden (the close-code twins of
+  // 401 and 403): the same client would be refused the same way again. 4000-4999 belong to the
   // application, which opts in with shouldReconnect.
-  return code < 4000 && ![1002, 1003, 1007, 1008, 1010, 1015].includes(code);
+  return code < 4000 && ![1002, 1003, 1007, 1008, 1010, 1015, 3000, 3003].includes(code);
 }
 
 /**

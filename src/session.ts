@@ -52,6 +52,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   #phase = 0;
   #attempt?: Attempt;
   #connection?: Connection;
+  /** A connection let go with a close frame (reconnect, pagehide), while the peer may still answer. */
+  #draining?: Connection;
   /** The wait before the next attempt. */
   #retry: unknown;
   /** Clock ms before which no attempt may start: the floor the server asked for. */
@@ -315,6 +317,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (!this.options.bfcache || this.state === 'closing' || this.state === 'closed') return;
     this.monitor?.log('info', 'pagehide');
     const wasOpen = this.state === 'open';
+    // Leaving the page is no failure: the attempt on return is a first one, as after reconnect().
+    if (wasOpen) this.#count = this.#waits = 0;
     this.#cancel(1000, 'page hidden');
     const entries: Announcement[] = wasOpen ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
     entries.push(this.#move('reconnecting'));
@@ -328,9 +332,15 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     return !!connection && !!reconnect && clock.now() - connection.openedAt >= reconnect.resetAfter;
   }
 
-  /** Abandons whatever is in flight: the attempt, the wait, the connection (with a close frame if `code`). */
+  /**
+   * Abandons whatever is in flight: the attempt, the wait, the connection. With a `code` the
+   * connection gets a close frame and drains until the peer answers; the one before it, and any at
+   * the end, is cut (a link that stopped reading would hold it, and Node, for `ws`'s 30 s).
+   */
   #cancel(code?: number, reason?: string): void {
     this.#attempt?.cancel();
+    this.#draining?.drop();
+    this.#draining = code ? this.#connection : undefined;
     this.#connection?.drop(code, reason);
     this.#attempt = this.#connection = undefined;
     this.options.clock.clearTimeout(this.#retry);

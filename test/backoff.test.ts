@@ -57,6 +57,27 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1, { ...o, jitter: 'none' }, 10000)).toBe(10000);
   });
 
+  it('caps a floor past maxDelay first, then spreads past the cap, so a long Retry-After brings no herd', () => {
+    const o: BackoffOptions = { initialDelay: 1500, maxDelay: 30000, factor: 1.3, jitter: 'staggered' };
+    // 500 clients told "Retry-After: 3600", and 500 told 1013 (a 5 s floor) with maxDelay 3000.
+    for (const [options, floor, cap] of [
+      [o, 3_600_000, 30000],
+      [{ ...o, maxDelay: 3000 }, 5000, 3000],
+    ] as const) {
+      const delays = Array.from({ length: 500 }, (_, i) => backoffDelay(1, options, floor, Math.random, (i + 0.5) / 500));
+      expect(Math.min(...delays)).toBeGreaterThanOrEqual(cap);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(cap + o.initialDelay);
+      for (let t = cap; t < cap + o.initialDelay; t += 100) expect(delays.filter((d) => d >= t && d < t + 100).length).toBeLessThanOrEqual(40);
+      expect(backoffDelay(1, { ...options, jitter: 'none' }, floor)).toBe(cap);
+    }
+  });
+
+  it('never returns a delay a timer cannot take (2^31 - 1 ms)', () => {
+    const o: BackoffOptions = { initialDelay: 1500, maxDelay: 2147483647, factor: 2, jitter: 'staggered' };
+    expect(backoffDelay(3, o, 2147483647, Math.random, 0.99)).toBe(2147483647);
+    expect(backoffDelay(60, o, 0, Math.random, 0.5)).toBeLessThanOrEqual(2147483647);
+  });
+
   it('grows exponentially without jitter', () => {
     const o: BackoffOptions = { initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 'none' };
     expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, o))).toEqual([100, 200, 400, 800, 1000, 1000]);

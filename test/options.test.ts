@@ -9,7 +9,8 @@ describe('resolveOptions', () => {
     expect(options.reconnect).toMatchObject({ initialDelay: 1500, maxDelay: 30000, factor: 1.3, jitter: 'staggered', maxAttempts: Infinity, resetAfter: 5000 });
     expect(options.heartbeat).toMatchObject({ interval: 25000, timeout: 10000 });
     expect(options.buffer).toEqual({ maxMessages: 1000, maxBytes: 1048576 });
-    expect(options.nodeOptions.maxPayload).toBe(16 * 1024 * 1024);
+    // The Node runtime adds its own (maxPayload 16 MiB, test/integration/faults.test.ts): browsers never read them.
+    expect(options.nodeOptions).toBeUndefined();
   });
 
   it('merges partial sections over defaults', () => {
@@ -89,5 +90,24 @@ describe('SteadySocket constructor', () => {
 
   it('throws invalid-options at the call', () => {
     expect(() => new SteadySocket('ws://127.0.0.1:1', { reconnect: { maxDelay: -1 } })).toThrow(expect.objectContaining({ kind: 'invalid-options' }));
+  });
+
+  // Node and browsers turn a timer past 2^31 - 1 ms into 1 ms: connectTimeout 3e9 would time out at once.
+  it.each([
+    ['connectTimeout', { connectTimeout: 3e9 }],
+    ['heartbeat.interval', { heartbeat: { interval: 3e9 } }],
+    ['heartbeat.timeout', { heartbeat: { timeout: 2 ** 31 } }],
+    ['reconnect.initialDelay', { reconnect: { initialDelay: 3e9, maxDelay: 4e9 } }],
+    ['reconnect.maxDelay', { reconnect: { maxDelay: Infinity } }],
+    ['reconnect.resetAfter', { reconnect: { resetAfter: 3e9 } }],
+  ])('refuses %s past 2^31 - 1 ms, naming the field and the limit', (field, options) => {
+    expect(() => new SteadySocket('ws://127.0.0.1:1', options as never)).toThrow(
+      expect.objectContaining({ kind: 'invalid-options', message: expect.stringMatching(new RegExp(`^options\\.${field.replace('.', '\\.')} must be a number >= \\d+ and <= 2147483647, got `)) }),
+    );
+  });
+
+  it('takes 2^31 - 1 ms, and an unbounded maxAttempts', () => {
+    expect(() => new SteadySocket('ws://127.0.0.1:1', { connectTimeout: 2147483647, reconnect: { maxAttempts: Infinity } }).close()).not.toThrow();
+    expect(() => new SteadySocket('ws://127.0.0.1:1', { reconnect: { maxAttempts: 3e9 } }).close()).not.toThrow();
   });
 });

@@ -28,6 +28,13 @@ describe('decide', () => {
     expect(decide(policy, { code: 1013, reason: '', attempt: 1 })).toEqual({ delay: 1000, floor: 1000 });
   });
 
+  it('does not hammer a server that closed with 3000 Unauthorized or 3003 Forbidden (IANA registry)', () => {
+    expect(decide(policy, { code: 3000, reason: 'unauthorized', attempt: 1 })).toEqual({ wanted: false });
+    expect(decide(policy, { code: 3003, reason: 'forbidden', attempt: 1 })).toEqual({ wanted: false });
+    expect(decide(policy, { code: 3008, reason: 'timeout', attempt: 1 }).delay).toBe(100);
+    expect(decide({ ...policy, shouldReconnect: () => true }, { code: 3000, reason: '', attempt: 1 }).delay).toBe(100);
+  });
+
   it('follows close codes when no error explains the end, and shouldReconnect over both', () => {
     expect(decide(policy, { code: 1008, reason: 'policy', attempt: 1 })).toEqual({ wanted: false });
     expect(decide(policy, { code: 1001, reason: '', attempt: 1 }).delay).toBe(100);

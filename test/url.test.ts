@@ -49,3 +49,32 @@ describe('redactUrl', () => {
     expect(redactUrl('ws://example.com/ws?')).toBe('ws://example.com/ws?');
   });
 });
+
+describe('redactUrl with credentials that hold /, ? or #', () => {
+  it.each([
+    ['ws://alice:se/cretPW@host/', 'ws://***@host/'],
+    ['ws://alice:se?cretPW@host/x?a=1', 'ws://***@host/x?a=***'],
+    ['ws://alice:se#cretPW@host/', 'ws://***@host/'],
+    ['ws://alice:1#cretPW@host/', 'ws://***@host/'],
+    ['ws://alice:se\ncretPW@host/', 'ws://***@host/'],
+    ['ws://alice@work:cretPW@host/p?x=1', 'ws://***@host/p?x=***'],
+  ])('hides every character of the credentials in %j, a URL that does not parse', (input, output) => {
+    expect(redactUrl(input, true)).toBe(output);
+  });
+
+  it('keeps the host of a valid URL whose path or query holds an @', () => {
+    expect(redactUrl('wss://host/users/bob@x/ws')).toBe('wss://host/users/bob@x/ws');
+    expect(redactUrl('wss://host/chat?email=a@b.c')).toBe('wss://host/chat?email=***');
+  });
+
+  it('quotes none of such a password when refusing the URL', () => {
+    for (const input of ['ws://alice:se/cretPW@host/', 'ws://alice:se?cretPW@host/', 'ws://alice:se#cretPW@host/']) {
+      expect(() => normalizeUrl(input)).toThrow(expect.objectContaining({ kind: 'invalid-url' }));
+      try {
+        normalizeUrl(input);
+      } catch (error) {
+        expect(String(error)).not.toMatch(/cret|se\/|se\?/);
+      }
+    }
+  });
+});

@@ -20,29 +20,18 @@ const nothing = (): void => {};
  */
 export function watchEnvironment(events: EnvironmentEvents): () => void {
   if (typeof addEventListener !== 'function' || typeof document === 'undefined') return nothing;
-  const online = (): void => events.wake('online');
-  const offline = (): void => events.offline();
-  const visible = (): void => {
-    if (document.visibilityState === 'visible') events.wake('visible');
-  };
   // Only a page that may be cached (persisted): one being unloaded has its sockets closed anyway.
-  const hide = (event: PageTransitionEvent): void => {
-    if (event.persisted) events.pagehide();
-  };
-  const show = (event: PageTransitionEvent): void => {
-    if (event.persisted) events.wake('pageshow');
-  };
-  addEventListener('online', online);
-  addEventListener('offline', offline);
-  addEventListener('pagehide', hide);
-  addEventListener('pageshow', show);
-  document.addEventListener('visibilitychange', visible);
+  const page = globalThis as unknown as EventTarget;
+  const listeners: [EventTarget, string, (event: Event) => void][] = [
+    [page, 'online', () => events.wake('online')],
+    [page, 'offline', () => events.offline()],
+    [page, 'pagehide', (event) => (event as PageTransitionEvent).persisted && events.pagehide()],
+    [page, 'pageshow', (event) => (event as PageTransitionEvent).persisted && events.wake('pageshow')],
+    [document, 'visibilitychange', () => document.visibilityState === 'visible' && events.wake('visible')],
+  ];
+  for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
   return () => {
-    removeEventListener('online', online);
-    removeEventListener('offline', offline);
-    removeEventListener('pagehide', hide);
-    removeEventListener('pageshow', show);
-    document.removeEventListener('visibilitychange', visible);
+    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
   };
 }
 

@@ -13,6 +13,9 @@ import { domTransport, measure, type DomSocket } from './dom';
 
 type WsSocket = WebSocket & DomSocket;
 
+/** What steadysocket asks of `ws` unless `nodeOptions` says otherwise: 16 MiB messages at most, not ws's 100 MiB. */
+const NODE_DEFAULTS = { maxPayload: 16 << 20 };
+
 /**
  * Node: the `ws` socket tells exactly why a handshake failed (status, headers, its own checks, Node's
  * error codes), pings with protocol frames and delivers messages without the EventTarget wrapper.
@@ -20,7 +23,8 @@ type WsSocket = WebSocket & DomSocket;
  */
 export function openTransport(options: TransportOptions, events: TransportEvents): Transport {
   const Constructor = (options.WebSocket ?? WebSocket) as unknown as new (...args: unknown[]) => WsSocket;
-  const raw = new Constructor(options.url, options.protocols, options.nodeOptions);
+  // ws copies its options: the object made here is not kept.
+  const raw = new Constructor(options.url, options.protocols, { ...NODE_DEFAULTS, ...options.nodeOptions });
   if (typeof raw.on !== 'function' || typeof raw.ping !== 'function') return domTransport(raw, options, events);
   return new WsTransport(raw as Raw, options, events);
 }
@@ -73,6 +77,11 @@ function onPong(this: WebSocket): void {
   transportOf(this).events.pong();
 }
 
+// ws has already answered the ping with a pong: a sign of life, and an answer sent.
+function onPing(this: WebSocket): void {
+  transportOf(this).events.pong(true);
+}
+
 function onError(this: WebSocket, cause: Error): void {
   const { attempt, opened, upgradeHeaders: headers, events } = transportOf(this);
   const error = classifyNodeError(cause, attempt, opened);
@@ -88,7 +97,7 @@ type Listeners = Record<string, (this: WebSocket, ...args: any[]) => void>;
 const HANDSHAKE: Listeners = { upgrade: onUpgrade, 'unexpected-response': onUnexpectedResponse, open: onOpen, error: onError, close: onClose };
 const OPEN: Listeners = { message: onMessage, pong: onPong, error: onError, close: onClose };
 // ws answers a ping frame by itself; a server-driven heartbeat counts it as a sign of life.
-const PINGS: Listeners = { ping: onPong };
+const PINGS: Listeners = { ping: onPing };
 
 /**
  * ws calls a listener with the socket as `this`. A look-alike (a wrapper around ws, say) may call it

@@ -11,8 +11,8 @@ export interface TransportEvents {
   open(protocol: string): void;
   /** `bytes`: the payload's size (README, "Monitoring", says how text is counted). */
   message(data: MessageData, bytes: number): void;
-  /** A protocol pong frame arrived (Node). */
-  pong(): void;
+  /** A protocol pong frame arrived (Node); `answered`: a ping frame arrived, and the runtime answered it. */
+  pong(answered?: boolean): void;
   /** Before open: the attempt failed. After open: comes just before `close`. */
   error(error: SteadySocketError): void;
   /** Only after open. */
@@ -25,7 +25,7 @@ export interface TransportOptions {
   binaryType: 'arraybuffer' | 'blob';
   attempt: number;
   WebSocket?: WebSocketConstructor;
-  nodeOptions: NodeOptions;
+  nodeOptions?: NodeOptions;
 }
 
 /** One underlying WebSocket, however the runtime provides it. */

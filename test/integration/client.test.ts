@@ -297,3 +297,82 @@ describe('heartbeats', () => {
     expect(messages).not.toContain('pong');
   });
 });
+
+describe('user functions and server verdicts', () => {
+  it('reports a protocols function that throws as invalid-protocols, retried, not as a bad URL', async () => {
+    const echo = await server();
+    let calls = 0;
+    const socket = client(echo.url, {
+      protocols: () => {
+        if (++calls === 1) throw new Error('token service down');
+        return ['chat.v2'];
+      },
+      reconnect: { initialDelay: 10 },
+    });
+    echo.wss.options.handleProtocols = (offered) => [...offered][0] ?? false;
+    const error = await next<SteadySocketError>(socket, 'error');
+    expect(error).toMatchObject({ kind: 'invalid-protocols', retryable: true, message: 'protocols function failed: Error: token service down' });
+    expect(error.hint ?? '').not.toMatch(/URL/);
+    await socket.connected();
+    expect(socket.protocol).toBe('chat.v2');
+  });
+
+  it('still reports a url function that throws as invalid-url, retried', async () => {
+    const echo = await server();
+    let calls = 0;
+    const socket = client(
+      () => {
+        if (++calls === 1) throw new Error('no token yet');
+        return echo.url;
+      },
+      { reconnect: { initialDelay: 10 } },
+    );
+    const error = await next<SteadySocketError>(socket, 'error');
+    expect(error).toMatchObject({ kind: 'invalid-url', retryable: true, message: 'url function failed: Error: no token yet' });
+    await socket.connected();
+  });
+
+  it.each([
+    [3000, 'unauthorized'],
+    [3003, 'forbidden'],
+  ])('does not reconnect after the server closes with %i (%s)', async (code, reason) => {
+    const echo = await server();
+    echo.wss.on('connection', (peer) => peer.close(code, reason));
+    const socket = client(echo.url, { reconnect: { initialDelay: 10 } });
+    await until(() => socket.state === 'closed');
+    expect(await socket.connected().catch((error: unknown) => error)).toMatchObject({ kind: 'closed', closeCode: code });
+    expect(echo.clients).toHaveLength(1);
+  });
+
+  it('reconnects after the server closes with another 3xxx code (3008 timeout)', async () => {
+    const echo = await server();
+    echo.wss.on('connection', (peer) => echo.clients.length === 1 && peer.close(3008, 'timeout'));
+    const socket = client(echo.url, { reconnect: { initialDelay: 10 } });
+    await next(socket, 'reconnecting');
+    await next(socket, 'open');
+    expect(echo.clients).toHaveLength(2);
+  });
+});
+
+describe('a server floor past maxDelay', () => {
+  it('spreads clients told "Retry-After: 3600" past maxDelay instead of bringing them all back at it', async () => {
+    const http = await import('node:http');
+    const refusing = http.createServer((_request, response) => response.writeHead(503, { 'retry-after': '3600' }).end());
+    refusing.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3600\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => refusing.close(resolve)));
+    const url = `ws://127.0.0.1:${(refusing.address() as { port: number }).port}`;
+    const delays = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const socket = client(url, { reconnect: { initialDelay: 1000, maxDelay: 2000 } });
+        const { delay, error } = await next<{ delay: number; error: SteadySocketError }>(socket, 'reconnecting');
+        expect(error).toMatchObject({ kind: 'server-error', status: 503, retryAfter: 3600000 });
+        return delay;
+      }),
+    );
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(2000);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(3000);
+    // Twenty random phases: they do not all land on one instant.
+    expect(new Set(delays).size).toBeGreaterThan(10);
+  });
+});

@@ -301,7 +301,15 @@ describe('stats()', () => {
     const refused = client(handshakes.url('429'), { reconnect: { maxAttempts: 2, initialDelay: 10, maxDelay: 10 } });
     refused.on('error', () => {});
     await until(() => refused.state === 'closed');
-    expect(refused.stats()).toMatchObject({ failures: { 'rate-limited': 2, 'max-attempts': 1 }, reconnects: 1, connects: 0, lastError: { kind: 'max-attempts' } });
+    // Whoever reads stats() after the socket gave up sees why: the last attempt's kind and status.
+    expect(refused.stats()).toMatchObject({ failures: { 'rate-limited': 2, 'max-attempts': 1 }, reconnects: 1, connects: 0, lastError: { kind: 'rate-limited', status: 429 } });
+  });
+
+  it('keeps the failure that made it give up as lastError, not max-attempts', async () => {
+    const socket = client(handshakes.url('503'), { reconnect: { maxAttempts: 3, initialDelay: 10, maxDelay: 10 } });
+    socket.on('error', () => {});
+    await until(() => socket.state === 'closed');
+    expect(socket.stats()).toMatchObject({ state: 'closed', failures: { 'server-error': 3, 'max-attempts': 1 }, lastError: { kind: 'server-error', status: 503 } });
   });
 
   it('counts UTF-8 bytes of text in Node, as sent on the wire', async () => {

@@ -1,5 +1,6 @@
+import { inspect } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
-import { SteadySocket, type SteadySocketOptions } from 'steadysocket';
+import { SteadySocket, type SteadySocketError, type SteadySocketOptions } from 'steadysocket';
 import { closedPort, startServer, startSilentServer } from '../helpers/servers';
 import { next, sleep } from '../helpers/wait';
 
@@ -99,5 +100,60 @@ it('never reveals a token given as a bare query (?<token>)', async () => {
   expect(socket.url).toMatch(/\/ws\?\*\*\*$/);
   expect(lines.some((line) => line.startsWith('thrown'))).toBe(true);
   expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) expect(line).not.toContain(SECRET);
+});
+
+it('never reveals a token offered as a subprotocol, when the server echoes the offered list', async () => {
+  const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+  const { acceptFor } = await import('../helpers/handshake-server');
+  const { createServer } = await import('node:http');
+  // A server that echoes every offered subprotocol: `ws` refuses the answer (subprotocol-mismatch).
+  const echoing = createServer();
+  echoing.on('upgrade', (request, socket) => {
+    const key = String(request.headers['sec-websocket-key']);
+    socket.end(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Protocol: ${String(request.headers['sec-websocket-protocol'])}\r\n\r\n`,
+    );
+  });
+  await new Promise<void>((resolve) => echoing.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => echoing.close(resolve)));
+  const lines: string[] = [];
+  // The socket itself is left out: it is not serialisable.
+  const channel = (message: unknown): number => lines.push(`channel ${serialize({ ...(message as object), socket: undefined })}`);
+  for (const name of ['open', 'error', 'close']) subscribe(`steadysocket:${name}`, channel);
+  cleanup.push(async () => {
+    for (const name of ['open', 'error', 'close']) unsubscribe(`steadysocket:${name}`, channel);
+  });
+  const socket = new SteadySocket(`ws://127.0.0.1:${(echoing.address() as { port: number }).port}/`, {
+    protocols: ['access_token', SECRET],
+    reconnect: false,
+    logger: (record) => lines.push(`record ${serialize(record)}`),
+    logLevel: 'debug',
+  });
+  const error = await next<SteadySocketError>(socket, 'error');
+  lines.push(`error ${serialize(error)}`, String(error), inspect(error, { depth: 5 }));
+  await socket.close();
+  expect(error.kind).toBe('subprotocol-mismatch');
+  expect(error).toMatchObject({ header: 'sec-websocket-protocol', headers: { upgrade: 'websocket' } });
+  expect(error.headers).not.toHaveProperty('sec-websocket-protocol');
+  expect(lines.filter((line) => line.startsWith('channel')).length).toBeGreaterThanOrEqual(1);
+  for (const line of lines) expect(line).not.toContain(SECRET);
+});
+
+it('never reveals a password holding /, ? or # from a url function, in errors, records or give-up', async () => {
+  const port = await closedPort();
+  const lines: string[] = [];
+  for (const password of [`se/${SECRET}`, `se?${SECRET}`, `se#${SECRET}`]) {
+    const socket = new SteadySocket(() => `ws://alice:${password}@127.0.0.1:${port}/`, {
+      reconnect: { maxAttempts: 2, initialDelay: 5 },
+      logger: (record) => lines.push(`record ${serialize(record)}`),
+      logLevel: 'debug',
+    });
+    socket.on('error', (error) => lines.push(`error ${serialize(error)}`, String(error)));
+    await socket.connected().catch((error: unknown) => lines.push(`rejected ${serialize(error)}`));
+    lines.push(socket.url);
+  }
+  expect(lines.some((line) => line.includes('give-up'))).toBe(true);
+  expect(lines.some((line) => line.includes('invalid-url'))).toBe(true);
   for (const line of lines) expect(line).not.toContain(SECRET);
 });

@@ -31,6 +31,7 @@ beforeAll(async () => {
   graphql.wss.on('connection', (socket: ServerSocket) => {
     const timer = setInterval(() => pinging.graphql && socket.send(JSON.stringify({ type: 'ping' })), 40);
     socket.send(JSON.stringify({ type: 'next', payload: 1 }));
+    socket.send('not JSON, though it says "ping"');
     socket.on('message', (data) => pongs.push(data.toString()));
     socket.on('close', (code) => (clearInterval(timer), closeCodes.push(code)));
   });
@@ -47,7 +48,8 @@ afterAll(async () => {
 });
 
 describe('graphql-ws style JSON pings', () => {
-  const answer = (data: unknown) => (typeof data === 'string' && (JSON.parse(data) as { type: string }).type === 'ping' ? JSON.stringify({ type: 'pong' }) : undefined);
+  // The README's answer: it must not throw on text that mentions "ping" without being graphql-ws's ping.
+  const answer = (data: unknown) => (typeof data === 'string' && /^\s*\{\s*"type"\s*:\s*"ping"/.test(data) ? '{"type":"pong"}' : undefined);
 
   it('answers every ping, hides them from message listeners, and measures no round trip', async () => {
     pongs.length = 0;
@@ -58,7 +60,7 @@ describe('graphql-ws style JSON pings', () => {
     socket.on('heartbeat', () => beats++);
     await socket.connected();
     await wait(500);
-    expect(messages).toEqual([JSON.stringify({ type: 'next', payload: 1 })]);
+    expect(messages).toEqual([JSON.stringify({ type: 'next', payload: 1 }), 'not JSON, though it says "ping"']);
     expect(pongs.length).toBeGreaterThanOrEqual(8);
     expect(new Set(pongs)).toEqual(new Set([JSON.stringify({ type: 'pong' })]));
     expect(beats).toBe(0);
@@ -100,10 +102,59 @@ describe('graphql-ws style JSON pings', () => {
       reconnect: false,
     });
     const error = await next<SteadySocketError>(socket, 'error');
-    expect(error).toMatchObject({ kind: 'invalid-options', message: 'heartbeat.answer failed: Error: no JSON today' });
+    // The error's own message stays in `cause`: it may quote the payload.
+    expect(error).toMatchObject({ kind: 'invalid-options', message: 'heartbeat.answer failed: threw Error' });
+    expect((error.cause as Error).message).toBe('no JSON today');
     await wait(100);
     expect(closeCodes).toEqual([1011]);
     expect(socket.state).toBe('closed');
+  });
+
+  it('keeps the payload out of the error and the log records when answer throws on it, unless logPayloads', async () => {
+    const records: string[] = [];
+    const socket = new SteadySocket(graphql.url, {
+      // JSON.parse's SyntaxError quotes the start of the text it could not parse.
+      heartbeat: { mode: 'server', timeout: 1000, answer: (data) => (JSON.parse(`{${String(data)}`) as unknown, undefined) },
+      reconnect: false,
+      logger: (record) => records.push(JSON.stringify(record)),
+      logLevel: 'debug',
+    });
+    const error = await next<SteadySocketError>(socket, 'error');
+    await wait(50);
+    expect(String((error.cause as Error).message)).toMatch(/JSON/);
+    expect(error.message).toBe('heartbeat.answer failed: threw SyntaxError');
+    expect(records.some((line) => line.includes('"kind":"invalid-options"'))).toBe(true);
+    for (const line of [...records, String(error), JSON.stringify(error)]) expect(line).not.toMatch(/next|payload/);
+  });
+});
+
+describe('user functions that throw', () => {
+  it('ends the connection with 1011 and invalid-options when isPong throws, never crashing the process', async () => {
+    const server = await startServer();
+    const codes: number[] = [];
+    server.wss.on('connection', (socket) => socket.on('close', (code) => codes.push(code)));
+    const socket = new SteadySocket(server.url, {
+      heartbeat: {
+        interval: 30,
+        timeout: 1000,
+        message: 'ping',
+        isPong: () => {
+          throw new TypeError('not a pong');
+        },
+      },
+      reconnect: false,
+    });
+    try {
+      const error = await next<SteadySocketError>(socket, 'error');
+      expect(error).toMatchObject({ kind: 'invalid-options', message: 'heartbeat.isPong failed: threw TypeError' });
+      await socket.connected().catch(() => {});
+      await wait(100);
+      expect(codes).toEqual([1011]);
+      expect(socket.state).toBe('closed');
+    } finally {
+      await socket.close();
+      await server.close();
+    }
   });
 });
 
@@ -116,6 +167,8 @@ describe('ping frames from the server (Node sees them)', () => {
     await wait(500);
     expect(errors).toEqual([]);
     expect(socket.state).toBe('open');
+    // Every ping frame ws answered is a heartbeat answer sent, as `answer`'s replies are.
+    expect(socket.stats().heartbeats.sent).toBeGreaterThanOrEqual(3);
     pinging.frames = false;
     const error = await next<SteadySocketError>(socket, 'error');
     expect(error.kind).toBe('heartbeat-timeout');
