@@ -2,7 +2,7 @@ import { deliver } from '#runtime';
 import { SteadySocketError } from './errors';
 import { Heartbeat } from './heartbeat';
 import type { HeartbeatOptions, ResolvedOptions } from './options';
-import { checkData, type SendData } from './queue';
+import { checkData } from './queue';
 import type { MessageEmitter, Transport, TransportEvents } from './runtime/types';
 import type { MessageData } from './options';
 import type { Monitor } from './monitor';
