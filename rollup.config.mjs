@@ -22,7 +22,7 @@ const ts = (conditions = []) =>
 export const INTERNAL = [
   'attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn',
   'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app', 'number', 'options',
-  'items', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'hints', 'offline', 'ping',
+  'items', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'offline', 'ping',
   'monitor', 'session', 'attemptAt', 'hearPings', 'sleepers', 'looking', 'lookedAt', 'live', 'payload', 'note', 'logs', 'pings', 'sink', 'least', 'retryAt', 'warned',
 ];
 const minify = terser({

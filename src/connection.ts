@@ -5,14 +5,14 @@ import type { HeartbeatOptions, ResolvedOptions } from './options';
 import { checkData } from './queue';
 import type { MessageEmitter, Transport, TransportEvents } from './runtime/types';
 import type { MessageData } from './options';
-import type { Monitor } from './monitor';
+import type { Watcher } from './extensions';
 
 /** Where an open connection reports. `connectionClosed` comes once, unless the owner dropped it first. */
 export interface ConnectionOwner {
   connectionClosed(code: number, reason: string, wasClean: boolean, error?: SteadySocketError): void;
   heartbeatAnswered(rtt: number): void;
   /** Where messages and pings are counted (the full entry). */
-  readonly monitor?: Monitor;
+  readonly monitor?: Watcher;
 }
 
 /**

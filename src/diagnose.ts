@@ -1,21 +1,7 @@
 import { responseError } from './classify';
 import { SteadySocketError, type ErrorKind } from './errors';
+import type { DiagnoseContext } from './extensions';
 import { HANDSHAKE_KINDS } from './runtime/dom';
-
-export interface DiagnoseContext {
-  url: string;
-  protocols: string[];
-  attempt: number;
-  /** ms the probes may take, all together. */
-  budget: number;
-  signal: AbortSignal;
-  WebSocket: new (url: string) => {
-    onopen: (() => void) | null;
-    onerror: (() => void) | null;
-    onclose: (() => void) | null;
-    close(code?: number): void;
-  };
-}
 
 const unknown = (context: DiagnoseContext, what: string, candidates: ErrorKind[]): SteadySocketError =>
   new SteadySocketError('unknown', `handshake failed; ${what}`, { attempt: context.attempt, candidates });

@@ -1,4 +1,3 @@
-import { extensions } from './extensions';
 /**
  * Every failure the client reports. Kinds are stable strings: switch on them, never on `message`.
  */
@@ -54,6 +53,14 @@ export interface ErrorDetails {
   cause?: unknown;
 }
 
+/** The hint per kind, when the full entry handed them over (`steadysocket/core` has none). */
+let HINTS: Partial<Record<ErrorKind, string>> | undefined;
+
+/** Gives every error made from now on its kind's hint: the full entry calls this when it loads. */
+export function useHints(hints: Partial<Record<ErrorKind, string>>): void {
+  HINTS = hints;
+}
+
 // Kinds whose default is to retry: the condition is expected to pass by itself.
 const RETRYABLE: ErrorKind[] = [
   'network',
@@ -87,7 +94,7 @@ export class SteadySocketError extends Error implements ErrorDetails {
     super(message, cause === undefined ? undefined : { cause });
     this.kind = kind;
     this.retryable = RETRYABLE.includes(kind);
-    const hint = extensions.hints?.[kind];
+    const hint = HINTS?.[kind];
     Object.assign(this, hint && { hint }, rest);
   }
 

@@ -21,3 +21,6 @@ export interface SteadySocketEvents {
   /** A heartbeat was answered after `rtt` ms. */
   heartbeat: (event: { rtt: number }) => void;
 }
+
+/** An event as the session announces it: its name and arguments. */
+export type Announcement = { [K in keyof SteadySocketEvents]: [K, ...Parameters<SteadySocketEvents[K]>] }[keyof SteadySocketEvents];

@@ -2,11 +2,12 @@
 // (log records, stats(), diagnostics channels) and, where the runtime hides why a handshake failed
 // (browsers), the probes that find out.
 import { diagnose } from './diagnose';
+import { useHints } from './errors';
 import { extensions } from './extensions';
 import { HINTS } from './hints';
 import { Monitor } from './monitor';
 
-extensions.hints = HINTS;
+useHints(HINTS);
 extensions.diagnose = diagnose;
 extensions.Monitor = Monitor;
 

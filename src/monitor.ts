@@ -1,24 +1,9 @@
 import { publish } from '#runtime';
-import type { SteadySocketError } from './errors';
-import type { SteadySocketEvents } from './events';
-import { apply, type ResolvedOptions } from './options';
+import type { Announcement } from './events';
+import type { Watched, Watcher } from './extensions';
+import { apply } from './options';
 import type { LogEvent, LogLevel, RttStats, SocketStats } from './records';
-import type { SocketState } from './state';
 import { maskProtocols } from './url';
-
-/** An event as the session announces it: its name and arguments. */
-export type Announcement = { [K in keyof SteadySocketEvents]: [K, ...Parameters<SteadySocketEvents[K]>] }[keyof SteadySocketEvents];
-
-/** What the monitor reads of the session it watches. */
-export interface Watched {
-  readonly state: SocketState;
-  readonly attempt: number;
-  readonly url: string;
-  readonly id: string;
-  readonly ending?: SteadySocketError;
-  readonly socket: { listenerCount(event: 'error'): number };
-  readonly options: ResolvedOptions;
-}
 
 export const LEVELS: readonly (LogLevel | 'silent')[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
@@ -68,7 +53,7 @@ const EPOCH = Date.now();
  * the connection and `send()` directly. Plain fields, the rest made when first needed: thousands of
  * idle sockets each carry one.
  */
-export class Monitor {
+export class Monitor implements Watcher {
   connects = 0;
   messagesIn = 0;
   messagesOut = 0;

@@ -3,9 +3,8 @@ import { isOnline, watchEnvironment } from '#runtime';
 import { Attempt, type AttemptOwner, type UrlSource } from './attempt';
 import { Connection, type ConnectionOwner } from './connection';
 import { SteadySocketError } from './errors';
-import type { SteadySocketEvents } from './events';
-import { extensions } from './extensions';
-import type { Announcement, Monitor, Watched } from './monitor';
+import type { Announcement, SteadySocketEvents } from './events';
+import { extensions, type Watched, type Watcher } from './extensions';
 import type { SocketStats } from './records';
 import type { HeartbeatOptions, ResolvedOptions } from './options';
 import { decide, type Decision } from './policy';
@@ -72,7 +71,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   #restarts = 0;
   readonly #app?: HeartbeatOptions;
   /** Counters, log records and diagnostics channels. */
-  readonly monitor?: Monitor;
+  readonly monitor?: Watcher;
 
   constructor(
     readonly socket: Emitter,

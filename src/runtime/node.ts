@@ -7,7 +7,8 @@ import { SteadySocketError } from '../errors';
 import { maskProtocols } from '../url';
 import type { SendData } from '../queue';
 import type { MessageData } from '../options';
-import type { Announcement, Monitor } from '../monitor';
+import type { Announcement } from '../events';
+import type { Watcher } from '../extensions';
 import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
 import { domTransport, measure, type DomSocket } from './dom';
 
@@ -249,7 +250,7 @@ for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'hea
  * Publishes an announcement on `steadysocket:<event>` (README, "Monitoring"). Nothing is built for a
  * channel nobody watches. `duration`: ms since the attempt started.
  */
-export function publish(monitor: Monitor, [event, detail]: Announcement, duration: number): void {
+export function publish(monitor: Watcher, [event, detail]: Announcement, duration: number): void {
   const found = CHANNELS[event];
   if (!found?.hasSubscribers) return;
   const { session } = monitor;

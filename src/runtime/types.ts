@@ -1,7 +1,8 @@
 import type { SteadySocketError } from '../errors';
 import type { MessageData, NodeOptions, WebSocketConstructor } from '../options';
 import type { SendData } from '../queue';
-import type { Announcement, Monitor } from '../monitor';
+import type { Announcement } from '../events';
+import type { Watcher } from '../extensions';
 
 /**
  * What one underlying WebSocket reports. The attempt listens during the handshake, the connection
@@ -75,5 +76,5 @@ export interface Runtime {
   deliver(socket: MessageEmitter, data: MessageData): void;
   isOnline(): boolean;
   /** Tells the diagnostics channels (Node) of an announcement; `duration`: ms since the attempt began. */
-  publish(monitor: Monitor, entry: Announcement, duration: number): void;
+  publish(monitor: Watcher, entry: Announcement, duration: number): void;
 }
