@@ -23,7 +23,7 @@ export const INTERNAL = [
   'attemptOpened', 'attemptFailed', 'connectionClosed', 'heartbeatAnswered', 'startHeartbeat', 'stopHeartbeat', 'answeredIn',
   'answered', 'openedAt', 'offered', 'shutdown', 'listen', 'ready', 'wake', 'transport', 'source', 'app', 'number', 'options',
   'items', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'offline', 'ping',
-  'monitor', 'session', 'attemptAt', 'hearPings', 'sleepers', 'looking', 'lookedAt', 'live', 'payload', 'note', 'logs', 'pings', 'sink', 'least', 'retryAt', 'warned',
+  'monitor', 'session', 'attemptAt', 'hearPings', 'sleepers', 'looking', 'lookedAt', 'live', 'payload', 'note', 'logs', 'pings', 'sink', 'least', 'retryAt', 'warned', 'move', 'announce', 'looping', 'settle',
 ];
 const minify = terser({
   ecma: 2022,

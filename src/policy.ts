@@ -1,5 +1,6 @@
 import { backoffDelay, type BackoffOptions } from './backoff';
-import type { SteadySocketError } from './errors';
+import { SteadySocketError } from './errors';
+import { byteSize } from './queue';
 
 /** What `shouldReconnect` is told about the end of a connection or a failed attempt. */
 export interface ReconnectInfo {
@@ -26,6 +27,17 @@ export type Decision = { delay: number; floor: number } | { delay?: undefined; w
 
 /** 1013 Try Again Later: the server is overloaded, so the next attempt waits at least this long (ms). */
 export const TRY_AGAIN_LATER_DELAY = 5000;
+
+/** Refuses what a client may not close with: codes other than 1000 and 3000-4999 (what browsers allow), a long reason. */
+export function checkClose(code: number, reason: string): void {
+  if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+    throw new SteadySocketError('invalid-data', `close code must be 1000 or 3000-4999, got ${code}`);
+  }
+  // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the code.
+  if (typeof reason !== 'string' || byteSize(reason) > 123) {
+    throw new SteadySocketError('invalid-data', 'close reason must be a string of at most 123 UTF-8 bytes');
+  }
+}
 
 /**
  * Whether a connection closed by the peer with `code` is worth reconnecting to (RFC 6455 §7.4.1,

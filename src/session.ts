@@ -4,22 +4,15 @@ import { Attempt, type AttemptOwner, type UrlSource } from './attempt';
 import { Connection, type ConnectionOwner } from './connection';
 import { SteadySocketError } from './errors';
 import type { Announcement, SteadySocketEvents } from './events';
-import { extensions, type Watched, type Watcher } from './extensions';
+import { Announcer } from './announcer';
+import { extensions, type Watched } from './extensions';
 import type { SocketStats } from './records';
 import type { HeartbeatOptions, ResolvedOptions } from './options';
-import { decide, type Decision } from './policy';
-import { byteSize, checkData, SendQueue, type SendData } from './queue';
+import { checkClose, decide, type Decision } from './policy';
+import { checkData, SendQueue, type SendData } from './queue';
 import type { EnvironmentEvents, Transport } from './runtime/types';
-import type { SocketState } from './state';
 import { normalizeUrl, redactUrl } from './url';
 import { unwatchSleep, watchSleep } from './wake';
-
-type Emitter = EventEmitter<SteadySocketEvents>;
-
-let ids = 0;
-// Ids are handed out when first asked for (a log record, a diagnostics message, `socket.id`): a
-// socket nobody names carries no field for one.
-const IDS = new WeakMap<object, string>();
 
 /** What `steadysocket/core` leaves out, asked for anyway: a clear error rather than silence. */
 const fail = (what: string): never => {
@@ -28,21 +21,13 @@ const fail = (what: string): never => {
 
 // How long a graceful close may wait for the peer's close frame before the socket is torn down.
 const CLOSE_TIMEOUT = 2000;
-// Restarts within one synchronous turn after which listeners are taken to be looping (reconnect() on
-// every `connecting`, or close() and reconnect() in turn): the socket ends instead of spinning.
-const RESTARTS = 100;
 
 /**
  * The life of one SteadySocket: attempts, the open connection, the wait between them, the offline
- * queue and the callers of connected(). Internal: SteadySocket is its public face.
- *
- * Re-entrancy is safe by construction. Every change is committed first (state, timers, attempt or
- * connection, queue) and announced after, through `#announce`: listeners see a consistent socket and
- * may call anything. Events a listener causes are queued behind the ones being emitted, so every
- * listener sees every event in the order the changes happened.
+ * queue and the callers of connected(). Internal: SteadySocket is its public face. Every change is
+ * committed first and announced after (src/announcer.ts).
  */
-export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents, Watched {
-  state: SocketState = 'connecting';
+export class Session extends Announcer implements AttemptOwner, ConnectionOwner, EnvironmentEvents, Watched {
   /** The attempt number within the failure streak. */
   #count = 0;
   /** Waits scheduled in this streak: the backoff grows with them. */
@@ -58,26 +43,18 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   /** Clock ms before which no attempt may start: the floor the server asked for. */
   #notBefore = 0;
   #queue?: SendQueue;
-  #waiters?: [() => void, (error: SteadySocketError) => void][];
-  /** The error that ended the socket, for connected() calls after the end. */
-  #ending?: SteadySocketError;
   #closing?: Promise<void>;
   #closed?: () => void;
   #url = '';
   #unwatch?: () => void;
-  /** Events waiting while others are being emitted. */
-  #pending?: Announcement[];
-  /** Attempts started while emitting, this turn. */
-  #restarts = 0;
   readonly #app?: HeartbeatOptions;
-  /** Counters, log records and diagnostics channels. */
-  readonly monitor?: Watcher;
 
   constructor(
-    readonly socket: Emitter,
+    socket: EventEmitter<SteadySocketEvents>,
     private readonly source: UrlSource,
     readonly options: ResolvedOptions,
   ) {
+    super(socket);
     if (typeof source !== 'function') this.#url = normalizeUrl(source);
     const Monitor = extensions.Monitor;
     if (Monitor) this.monitor = new Monitor(this);
@@ -87,13 +64,6 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     // On the next microtask, so listeners attached right after the constructor see the first
     // `connecting` (and its errors); close() or reconnect() before then take precedence.
     queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
-  }
-
-  /** A short id for log records and diagnostics channels. */
-  get id(): string {
-    let id = IDS.get(this);
-    if (!id) IDS.set(this, (id = 's' + ++ids));
-    return id;
   }
 
   get url(): string {
@@ -110,11 +80,6 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
 
   get attempt(): number {
     return this.#lasted() ? 0 : this.#count;
-  }
-
-  /** The error that ended the socket, while it is closing or closed. */
-  get ending(): SteadySocketError | undefined {
-    return this.#ending;
   }
 
   stats(): SocketStats {
@@ -150,22 +115,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (this.options.logPayloads) monitor.payload('send', data, bytes);
   }
 
-  connected(): Promise<void> {
-    if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed' || this.state === 'closing') {
-      return Promise.reject(this.#ending ?? new SteadySocketError('closed', 'socket is closed'));
-    }
-    return new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
-  }
-
   close(code: number, reason: string): Promise<void> {
-    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new SteadySocketError('invalid-data', `close code must be 1000 or 3000-4999, got ${code}`);
-    }
-    // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the code.
-    if (typeof reason !== 'string' || byteSize(reason) > 123) {
-      throw new SteadySocketError('invalid-data', 'close reason must be a string of at most 123 UTF-8 bytes');
-    }
+    checkClose(code, reason);
     if (this.#closing) return this.#closing;
     if (this.state === 'closed') return Promise.resolve();
     // close() takes the open connection over for its closing handshake: #end must not drop it.
@@ -177,7 +128,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       this.#closing = new Promise((resolve) => (this.#closed = resolve));
       connection.shutdown(code, reason, CLOSE_TIMEOUT);
     }
-    this.#announce(entries);
+    this.announce(entries);
     return this.#closing ?? Promise.resolve();
   }
 
@@ -186,10 +137,10 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     const wasOpen = this.state === 'open';
     this.#cancel(1000, 'reconnect');
     this.#count = this.#waits = 0;
-    this.#ending = undefined;
+    this.ending = undefined;
     const entries: Announcement[] = [];
     if (wasOpen) {
-      entries.push(['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }], this.#move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
+      entries.push(['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }], this.move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
     }
     this.#connect(entries);
   }
@@ -198,12 +149,12 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     this.#attempt = undefined;
     this.#url = attempt.url;
     const connection = (this.#connection = new Connection(transport, this.socket, this.options, this.#app, this));
-    const entries = [this.#move('open')];
+    const entries = [this.move('open')];
     // Queued messages go first, before anything a listener sends.
     this.#queue?.flush((data) => this.#sent(connection, data));
-    this.#settleWaiters();
+    this.settle();
     entries.push(['open', { attempt: attempt.number, protocol }]);
-    this.#announce(entries);
+    this.announce(entries);
   }
 
   attemptFailed(attempt: Attempt, error: SteadySocketError): void {
@@ -217,7 +168,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       this.#connection = undefined;
       const done = this.#closed!;
       this.#closing = this.#closed = undefined;
-      this.#announce([this.#move('closed'), ['close', { code, reason, wasClean, willReconnect: false }]]);
+      this.announce([this.move('closed'), ['close', { code, reason, wasClean, willReconnect: false }]]);
       return done();
     }
     if (this.#lasted()) this.#count = this.#waits = 0;
@@ -226,7 +177,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
   }
 
   heartbeatAnswered(rtt: number): void {
-    this.#announce([['heartbeat', { rtt }]]);
+    this.announce([['heartbeat', { rtt }]]);
   }
 
   /** An attempt failed (`wasClean` undefined) or a connection ended: decide, commit, announce. */
@@ -250,7 +201,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       this.#waits++;
       this.#notBefore = clock.now() + decision.floor;
       this.#retry = clock.setTimeout(() => this.#waited(), decision.delay);
-      entries.push(this.#move('reconnecting'), ['reconnecting', { attempt: this.#count + 1, delay: decision.delay, error }]);
+      entries.push(this.move('reconnecting'), ['reconnecting', { attempt: this.#count + 1, delay: decision.delay, error }]);
     } else {
       let final = error ?? new SteadySocketError('closed', `server closed the connection (${code}${reason ? ' ' + reason : ''})`, { closeCode: code });
       if (decision.wanted) {
@@ -259,7 +210,7 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
       }
       entries.push(...this.#end(final, 'closed'));
     }
-    this.#announce(entries);
+    this.announce(entries);
   }
 
   /** The wait is over. Offline, an attempt would only fail: `online` starts it instead. */
@@ -270,19 +221,20 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
 
   /** Starts an attempt (from connecting, reconnecting or closed) and announces it after `entries`. */
   #connect(entries: Announcement[]): void {
-    if (this.#pending && ++this.#restarts > RESTARTS) {
-      if (this.#restarts > RESTARTS + 1) return;
+    const looping = this.looping();
+    if (looping) {
+      if (looping > 1) return;
       const error = new SteadySocketError('max-attempts', 'listeners restarted the socket in a loop');
-      return this.#announce([...entries, ['error', error], ...this.#end(error, 'closed')]);
+      return this.announce([...entries, ['error', error], ...this.#end(error, 'closed')]);
     }
     if (!this.#unwatch) {
       this.#unwatch = watchEnvironment(this);
       watchSleep(this.options.clock, this);
     }
     const number = ++this.#count;
-    entries.push(this.#move('connecting'), ['connecting', { attempt: number }]);
+    entries.push(this.move('connecting'), ['connecting', { attempt: number }]);
     this.#attempt = new Attempt(number, this.source, this.options, this);
-    this.#announce(entries);
+    this.announce(entries);
   }
 
   // The environment. The network came back, a hidden tab (whose timers were throttled) is visible
@@ -320,8 +272,8 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     if (wasOpen) this.#count = this.#waits = 0;
     this.#cancel(1000, 'page hidden');
     const entries: Announcement[] = wasOpen ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
-    entries.push(this.#move('reconnecting'));
-    this.#announce(entries);
+    entries.push(this.move('reconnecting'));
+    this.announce(entries);
   }
 
   /** Whether the open connection has stayed open `resetAfter` ms: the failure streak is over. */
@@ -352,47 +304,9 @@ export class Session implements AttemptOwner, ConnectionOwner, EnvironmentEvents
     this.#unwatch?.();
     this.#unwatch = undefined;
     unwatchSleep(this.options.clock, this);
-    this.#ending = error;
-    this.#settleWaiters(error);
-    return [this.#move(next)];
+    this.ending = error;
+    this.settle(error);
+    return [this.move(next)];
   }
 
-  #settleWaiters(error?: SteadySocketError): void {
-    const waiters = this.#waiters;
-    this.#waiters = undefined;
-    waiters?.forEach(([resolve, reject]) => (error ? reject(error) : resolve()));
-  }
-
-  // Every move here is one of TRANSITIONS (src/state.ts) by construction; the tests check each
-  // emitted change against that table rather than throwing from a user's timer here.
-  #move(next: SocketState): Announcement {
-    const previous = this.state;
-    this.state = next;
-    return ['state', next, previous];
-  }
-
-  /**
-   * Emits events in order. Called while emitting (a listener acted on the socket), it queues them
-   * behind the current ones. A listener that throws stops this round as a plain emit would; the
-   * socket is consistent already, since every change was committed before.
-   */
-  #announce(entries: Announcement[]): void {
-    const monitor = this.monitor;
-    if (monitor) for (const entry of entries) monitor.note(entry);
-    if (this.#pending) {
-      this.#pending.push(...entries);
-      return;
-    }
-    this.#pending = entries;
-    try {
-      for (const [event, ...args] of entries) {
-        // A state event for a move that changed nothing (connecting -> connecting) is not news.
-        if (event !== 'state' || args[0] !== args[1]) (this.socket.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
-      }
-    } finally {
-      this.#pending = undefined;
-      this.#restarts = 0;
-    }
-  }
 }
-
