@@ -6,8 +6,8 @@ import { TRANSITIONS } from '../src/state';
 import { ManualClock } from './helpers/clock';
 import { FakeWebSocket } from './helpers/fake-socket';
 
-// Issue 15 through a fake socket and a manual clock: listeners that act on the socket, and the
-// smaller items of the issue. test/integration/issue-15.test.ts and reentrancy.test.ts do the same
+// Through a fake socket and a manual clock: listeners that act on the socket, and the smaller cases
+// around them. test/integration/listeners-in-a-process.test.ts and reentrancy.test.ts do the same
 // through real sockets.
 let clock: ManualClock;
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -146,7 +146,7 @@ describe('listeners that act on the socket', () => {
   });
 });
 
-describe('issue 15, one by one', () => {
+describe('acting on the socket from its own callbacks, one case at a time', () => {
   it('refuses a close reason over 123 UTF-8 bytes with a typed error, and stays open', async () => {
     const { socket } = create();
     await flush();

@@ -41,7 +41,7 @@ describe('redactUrl', () => {
     expect(redactUrl('ws://example.com/')).toBe('ws://example.com/');
   });
 
-  // issue 15: a bare query is often the token itself (`wss://host/ws?<token>`).
+  // A bare query is often the token itself (`wss://host/ws?<token>`).
   it('hides a query parameter without a name whole, and leaves & in the path alone', () => {
     expect(redactUrl('wss://example.com/ws?eyJhbGciOi.secret')).toBe('wss://example.com/ws?***');
     expect(redactUrl('ws://example.com/?flag&since=5')).toBe('ws://example.com/?***&since=***');

@@ -84,7 +84,7 @@ it('never reveals a token, for every kind of error', async () => {
   for (const line of seen) expect(line).not.toContain(SECRET);
 });
 
-// issue 15: a bare query is often the token itself.
+// A bare query is often the token itself.
 it('never reveals a token given as a bare query (?<token>)', async () => {
   const refused = `ws://127.0.0.1:${await closedPort()}/ws?${SECRET}`;
   const socket = new SteadySocket(refused, { reconnect: { maxAttempts: 2, initialDelay: 5 } });

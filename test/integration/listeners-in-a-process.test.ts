@@ -3,10 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startServer, startSilentServer, type EchoServer } from '../helpers/servers';
 
-// Issue 15: listeners and url functions that act on the socket must never crash the process or
-// revive a closed socket. Each script runs in a process of its own, against the built package, as
-// the issue reported them.
-const fixture = fileURLToPath(new URL('./fixtures/issue-15.mjs', import.meta.url));
+// Listeners and url functions that act on the socket must never crash the process or revive a closed
+// socket. Each script runs in a process of its own, against the built package, as a user would.
+const fixture = fileURLToPath(new URL('./fixtures/listeners-in-a-process.mjs', import.meta.url));
 let server: EchoServer;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
 beforeAll(async () => {
@@ -29,7 +28,7 @@ function run(name: string, url = ''): Promise<{ code: number; seen: Seen; stderr
   });
 }
 
-describe('issue 15: the five scripts, each in its own process', () => {
+describe('five scripts that act on the socket from its own callbacks, each in its own process', () => {
   it('close() in an error listener of a refused attempt ends the socket; the process exits by itself', async () => {
     const { code, seen, stderr } = await run('close-on-error', `ws://127.0.0.1:${await closedPort()}/`);
     expect(stderr).toBe('');
