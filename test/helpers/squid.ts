@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './real-servers';
+import { until } from './wait';
 
 // Debian's squid as the HTTP proxy of a corporate network, started once per suite on three loopback
 // ports with a configuration written to a temporary folder: `open` tunnels CONNECT for anyone,
@@ -24,6 +26,11 @@ export interface Squid {
   password: string;
   /** squid's access log: one line per request, to see what reached the proxy. */
   log(): string;
+  /**
+   * Waits until the access log has `count` lines matching `pattern`. squid logs a tunnel when it
+   * closes, a moment after the client has gone: read the log through this, not at once.
+   */
+  logged(pattern: RegExp, count?: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -74,7 +81,9 @@ http_access allow auth_port
 http_access deny all
 `,
   );
-  const child = spawn(SQUID, ['-N', '-f', join(dir, 'squid.conf')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  // A service name of its own: squid names its shared memory (/dev/shm) after it, and suites run at once.
+  const service = `steadysocket${process.pid}${randomBytes(4).toString('hex')}`;
+  const child = spawn(SQUID, ['-N', '-n', service, '-f', join(dir, 'squid.conf')], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -83,6 +92,8 @@ http_access deny all
     new Promise<void>((resolve) => {
       const done = (): void => {
         rmSync(dir, { recursive: true, force: true });
+        // Killed, squid leaves its shared memory segments behind.
+        for (const name of existsSync('/dev/shm') ? readdirSync('/dev/shm') : []) if (name.startsWith(`${service}-`)) rmSync(join('/dev/shm', name), { force: true });
         resolve();
       };
       if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -96,7 +107,13 @@ http_access deny all
     await close();
     throw new Error(`${(error as Error).message}: ${output}${cacheLog()}`);
   }
-  return { open, denied, auth, user, password, log: () => (existsSync(join(dir, 'access.log')) ? readFileSync(join(dir, 'access.log'), 'utf8') : ''), close };
+  const log = (): string => (existsSync(join(dir, 'access.log')) ? readFileSync(join(dir, 'access.log'), 'utf8') : '');
+  const matching = (pattern: RegExp): string[] => log().split('\n').filter((line) => pattern.test(line));
+  const logged = async (pattern: RegExp, count = 1): Promise<string[]> => {
+    await until(() => matching(pattern).length >= count, 10000, `${count} lines of squid's log matching ${pattern}`);
+    return matching(pattern);
+  };
+  return { open, denied, auth, user, password, log, logged, close };
 }
 
 /** Resolves when `port` accepts connections; squid opens its ports after reading its configuration. */

@@ -180,20 +180,22 @@ describe('steadysocket doctor', () => {
   });
 
   describe('through an HTTP proxy (squid)', () => {
-    const tunnels = (port: number): number => squid.log().split('\n').filter((line) => line.includes(`CONNECT 127.0.0.1:${port} `)).length;
+    // The tunnels squid opened to the echo server; squid logs each when it closes, so they are waited for.
+    const tunnel = (): RegExp => new RegExp(`TCP_TUNNEL/200 \\d+ CONNECT 127\\.0\\.0\\.1:${echo.port} `);
+    const tunnels = async (count = 0): Promise<number> => (await squid.logged(tunnel(), count)).length;
 
     it('HTTP_PROXY with credentials: the CONNECT shown, the credentials never, exit 0', async () => {
-      const before = tunnels(echo.port);
+      const before = await tunnels();
       const { code, stdout } = await run(['doctor', echo.url], { env: { HTTP_PROXY: `http://${squid.user}:${squid.password}@127.0.0.1:${squid.auth}` } });
       expect(code).toBe(0);
       expect(stdout).toContain(`3. CONNECT through the proxy http://***@127.0.0.1:${squid.auth}`);
       expect(stdout).toContain('   > Proxy-Authorization: ***\n');
       expect(stdout).not.toContain(squid.password);
-      expect(tunnels(echo.port)).toBe(before + 1);
+      expect(await tunnels(before + 1)).toBe(before + 1);
     });
 
     it('NO_PROXY, and --proxy "", go direct; HTTPS_PROXY is for wss: only', async () => {
-      const before = tunnels(echo.port);
+      const before = await tunnels();
       const proxy = `http://127.0.0.1:${squid.open}`;
       for (const [args, env] of [
         [[], { HTTP_PROXY: proxy, NO_PROXY: 'localhost,127.0.0.1' }],
@@ -204,7 +206,7 @@ describe('steadysocket doctor', () => {
         expect(code).toBe(0);
         expect(stdout).not.toContain('CONNECT');
       }
-      expect(tunnels(echo.port)).toBe(before);
+      expect(await tunnels()).toBe(before);
     });
 
     it.each([
@@ -232,7 +234,7 @@ describe('steadysocket doctor', () => {
     });
 
     it('--watch keeps its SteadySocket open through the same proxy', async () => {
-      const before = tunnels(echo.port);
+      const before = await tunnels();
       const { code, stdout } = await run(['doctor', echo.url, '--watch', '--interval', '100', '--proxy', `http://${squid.user}:${squid.password}@127.0.0.1:${squid.auth}`], {
         until: /heartbeat rtt=/,
         signal: 'SIGINT',
@@ -240,7 +242,7 @@ describe('steadysocket doctor', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/\d{3} open\n/);
       // One tunnel for the check, one for the watch.
-      expect(tunnels(echo.port)).toBe(before + 2);
+      expect(await tunnels(before + 2)).toBe(before + 2);
     });
   });
 

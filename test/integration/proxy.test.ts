@@ -59,7 +59,7 @@ describe('the doctor through squid', () => {
     expect(report.proxy!.response).toMatchObject({ status: 200 });
     expect(report.request!.head).toMatch(/^GET \/chat\?token=\*\*\* HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n/);
     // It went through squid: squid logged the tunnel.
-    expect(squid.log()).toContain(`CONNECT 127.0.0.1:${echo.port}`);
+    await squid.logged(new RegExp(`CONNECT 127\\.0\\.0\\.1:${echo.port} `));
     const text = formatReport(report);
     expect(text).toMatch(/1\. DNS, the proxy's name .*\n2\. TCP connect to the proxy .*\n3\. CONNECT through the proxy http:\/\/127\.0\.0\.1:\d+ {2}[\d.]+ ms {2}CONNECT 127\.0\.0\.1:\d+: 200 Connection established\n {3}> CONNECT 127\.0\.0\.1:\d+ HTTP\/1\.1\n/);
     expect(text).toContain('   < HTTP/1.1 200 Connection established\n4. Request, as sent');
@@ -99,7 +99,7 @@ describe('the doctor through squid', () => {
     expect(allowed.proxy!.request!.head).toContain('Proxy-Authorization: ***\r\n');
     const text = JSON.stringify(allowed) + formatReport(allowed);
     for (const secret of [squid.password, squid.user, Buffer.from(`${squid.user}:${squid.password}`).toString('base64')]) expect(text).not.toContain(secret);
-    expect(squid.log()).toMatch(new RegExp(`CONNECT 127\\.0\\.0\\.1:${echo.port} ${squid.user} `));
+    await squid.logged(new RegExp(`CONNECT 127\\.0\\.0\\.1:${echo.port} ${squid.user} `));
 
     const wrong = await probe(echo.url, { proxy: proxy(squid.auth, `${squid.user}:wrong@`) });
     expect(wrong.verdict).toMatchObject({ cause: 'proxy-auth-required', exitCode: 31 });
@@ -158,13 +158,16 @@ describe('the Node client through squid', () => {
   };
 
   it('opens through the proxy with https-proxy-agent as nodeOptions.agent, with and without credentials', async () => {
+    // Tunnels to the echo server without credentials: the doctor's above (logged), then this one.
+    const tunnel = new RegExp(`TCP_TUNNEL/200 \\d+ CONNECT 127\\.0\\.0\\.1:${echo.port} - `);
+    const before = (await squid.logged(tunnel, 0)).length;
     expect(await open(echo.url, { nodeOptions: { agent: new HttpsProxyAgent(proxy(squid.open)) } })).toBe('through the tunnel');
-    expect(squid.log()).toMatch(new RegExp(`CONNECT 127\\.0\\.0\\.1:${echo.port} - `));
+    await squid.logged(tunnel, before + 1);
     const credentials = `${squid.user}:${squid.password}@`;
     expect(await open(`wss://127.0.0.1:${securePort}/`, { nodeOptions: { agent: new HttpsProxyAgent(proxy(squid.auth, credentials)), ca: fixture('self-signed.crt') } })).toBe(
       'through the tunnel',
     );
-    expect(squid.log()).toMatch(new RegExp(`CONNECT 127\\.0\\.0\\.1:${securePort} ${squid.user} `));
+    await squid.logged(new RegExp(`TCP_TUNNEL/200 \\d+ CONNECT 127\\.0\\.0\\.1:${securePort} ${squid.user} `));
   });
 
   it("the proxy's 407 and 403 reach the client as unauthorized, with the status", async () => {
