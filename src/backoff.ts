@@ -1,4 +1,4 @@
-/** How the delays before reconnect attempts are spread; see the README's options table. */
+/** How the delays before reconnect attempts are spread; see docs/api.md, "Options". */
 export type Jitter = 'staggered' | 'full' | 'equal' | 'none';
 
 export interface BackoffOptions {

@@ -8,7 +8,7 @@ const unknown = (context: DiagnoseContext, what: string, candidates: ErrorKind[]
 
 /**
  * Finds out what the browser would not say about a failed handshake, and reports only what the
- * evidence proves (see the README's evidence table). Never throws: the worst answer is `unknown`.
+ * evidence proves (see the evidence table in docs/errors.md). Never throws: the worst answer is `unknown`.
  */
 export async function diagnose(context: DiagnoseContext): Promise<SteadySocketError> {
   const { url, protocols, signal } = context;

@@ -139,7 +139,7 @@ function serverAttributes(url: string, extra: Attributes | undefined): Attribute
 
 /**
  * Records a socket's connections, errors, reconnects, heartbeat round trips, messages and bytes on
- * `meter` (README, "Monitoring", has the instruments), and with `tracer` a span per attempt. Returns
+ * `meter` (docs/monitoring.md has the instruments), and with `tracer` a span per attempt. Returns
  * a function that stops it and removes every listener it added. Counting starts now: what the socket
  * did before is not counted. It adds no timer; a closed socket keeps its listeners only so that a
  * later `reconnect()` is counted too.

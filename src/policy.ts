@@ -41,7 +41,7 @@ export function checkClose(code: number, reason: string): void {
 
 /**
  * Whether a connection closed by the peer with `code` is worth reconnecting to (RFC 6455 §7.4.1,
- * IANA registry). The reasoning per code is in the README's close-code table.
+ * IANA registry). The reasoning per code is in the close-code table of docs/errors.md.
  */
 export function closeCodeRetryable(code: number): boolean {
   // 1002 protocol error, 1003 unsupported data, 1007 bad payload, 1008 policy, 1010 missing extension,

@@ -2,13 +2,13 @@ import type { ErrorKind } from './errors';
 import type { SocketState } from './state';
 
 // The public shapes of monitoring: log records and their sinks, and the `stats()` snapshot. The
-// monitor (src/monitor.ts) makes them; the README's Logging and Monitoring sections document them
+// monitor (src/monitor.ts) makes them; docs/monitoring.md documents them
 // field by field.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
- * The closed set of `event` names a log record may have (README, "Logging"): the socket's own events,
+ * The closed set of `event` names a log record may have (docs/monitoring.md, "Logging"): the socket's own events,
  * plus `give-up`, `queue-full`, the page's `offline`/`online`/`visible`/`pagehide`/`pageshow`,
  * `resume` (the machine slept), and `send`/`receive` (payloads).
  */
@@ -57,7 +57,7 @@ export interface RttStats {
   avg: number;
 }
 
-/** A snapshot of one socket (README, "Monitoring", field by field). */
+/** A snapshot of one socket (docs/monitoring.md, field by field). */
 export interface SocketStats {
   state: SocketState;
   /** ms in this state. */

@@ -62,7 +62,7 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
     return this.#session.attempt;
   }
 
-  /** A snapshot of counters and timings, cheap enough to call on every frame (README, "Monitoring"). */
+  /** A snapshot of counters and timings, cheap enough to call on every frame (docs/monitoring.md). */
   stats(): SocketStats {
     return this.#session.stats();
   }

@@ -247,7 +247,7 @@ const CHANNELS: Record<string, Channel> = {};
 for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'heartbeat']) CHANNELS[name] = channel('steadysocket:' + name);
 
 /**
- * Publishes an announcement on `steadysocket:<event>` (README, "Monitoring"). Nothing is built for a
+ * Publishes an announcement on `steadysocket:<event>` (docs/monitoring.md). Nothing is built for a
  * channel nobody watches. `duration`: ms since the attempt started.
  */
 export function publish(monitor: Watcher, [event, detail]: Announcement, duration: number): void {

@@ -10,7 +10,7 @@ import type { Watcher } from '../extensions';
  */
 export interface TransportEvents {
   open(protocol: string): void;
-  /** `bytes`: the payload's size (README, "Monitoring", says how text is counted). */
+  /** `bytes`: the payload's size (docs/monitoring.md says how text is counted). */
   message(data: MessageData, bytes: number): void;
   /** A protocol pong frame arrived (Node); `answered`: a ping frame arrived, and the runtime answered it. */
   pong(answered?: boolean): void;
