@@ -60,9 +60,11 @@ export async function probeH2c(
   url: URL,
   timeout: number,
   step: Step,
+  direct = true,
 ): Promise<H2cReport> {
   const report = await upgrade(wire, answer, timeout, step);
-  if (url.protocol === 'http:') report.priorKnowledge = await priorKnowledge(url, timeout, step);
+  // Through a proxy, a connection of node:http2's own would go around it: no prior knowledge then.
+  if (url.protocol === 'http:' && direct) report.priorKnowledge = await priorKnowledge(url, timeout, step);
   return report;
 }
 

@@ -233,7 +233,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
       report.raw = show(got.subarray(0, 512));
       step('response', false, sent, `${got.length} bytes that are not HTTP/1.1`);
       if (mode === 'h2c') {
-        report.h2c = await probeH2c(wire, { bytes: got }, url, timeout, step);
+        report.h2c = await probeH2c(wire, { bytes: got }, url, timeout, step, !proxy);
         return h2cVerdict();
       }
       const tlsRecord = got[0] === 0x15 || got[0] === 0x16;
@@ -263,7 +263,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
       report.response.body = await readBody(wire, head, sent + timeout);
       report.checks.push({ name: 'status', ok: false, expected: '101 Switching Protocols', got: `${head.status} ${head.statusText}`.trim() });
       if (mode === 'h2c') {
-        report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step);
+        report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step, !proxy);
         return h2cVerdict();
       }
       const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
@@ -279,7 +279,7 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
       { name: 'connection', ok: !!connection?.split(',').some((token) => token.trim().toLowerCase() === 'upgrade'), expected: 'contains Upgrade', got: connection ?? '(absent)' },
     );
     if (mode === 'h2c') {
-      report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step);
+      report.h2c = await probeH2c(wire, { head, upgraded: report.checks.every((line) => line.ok || line.name === 'status') }, url, timeout, step, !proxy);
       return h2cVerdict();
     }
     if (mode === 'other') {

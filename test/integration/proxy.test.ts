@@ -76,6 +76,13 @@ describe('the doctor through squid', () => {
     expect(untrusted.verdict.cause).toBeUndefined();
   });
 
+  it('--upgrade h2c through the proxy: the upgrade is asked through the tunnel, and no prior knowledge goes around it', async () => {
+    const report = await probe(`http://127.0.0.1:${echo.port}/`, { upgrade: 'h2c', proxy: proxy(squid.open) });
+    expect(report.steps.map((step) => step.name)).toEqual(['dns', 'tcp', 'proxy', 'request', 'response', 'h2c']);
+    expect(report.h2c).toMatchObject({ result: 'ignored' });
+    expect(report.h2c!.priorKnowledge).toBeUndefined();
+  });
+
   it('a 403 from the proxy: proxy-denied, exit code 32, the proxy named rather than the server', async () => {
     const report = await probe(echo.url, { proxy: proxy(squid.denied) });
     expect(report.verdict).toMatchObject({ ok: false, kind: 'unauthorized', cause: 'proxy-denied', exitCode: 32, message: 'the proxy answered CONNECT with 403 Forbidden' });
