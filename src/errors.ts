@@ -75,8 +75,11 @@ const RETRYABLE: ErrorKind[] = [
 
 /** The one error class of steadysocket. `kind` says what happened; `hint` says what to check. */
 export class SteadySocketError extends Error implements ErrorDetails {
+  /** Always `'SteadySocketError'`, also across realms (`isSteadySocketError` reads it). */
   override readonly name = 'SteadySocketError';
+  /** What happened: a stable string to switch on. */
   readonly kind: ErrorKind;
+  /** Whether the default policy tries again after it. */
   readonly retryable: boolean;
   declare readonly attempt?: number;
   declare readonly status?: number;

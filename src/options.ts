@@ -11,6 +11,7 @@ export type { ReconnectInfo };
 /** What a `message` event carries: text as a string, binary as ArrayBuffer (or Blob with binaryType 'blob'). */
 export type MessageData = string | ArrayBuffer | Blob;
 
+/** How to come back after a drop or a failed attempt: `reconnect` of the options. */
 export interface ReconnectOptions {
   /** Ceiling of the first delay, ms. Default 1500. */
   initialDelay?: number;
@@ -32,6 +33,7 @@ export interface ReconnectOptions {
   shouldReconnect?: (info: ReconnectInfo) => boolean;
 }
 
+/** How to notice a dead peer: `heartbeat` of the options. */
 export interface HeartbeatOptions {
   /**
    * 'client' (default): the client pings and waits for the answer. 'server': the server drives the
@@ -62,6 +64,7 @@ export interface HeartbeatOptions {
   isPong?: (data: MessageData) => boolean;
 }
 
+/** The limits of the offline queue: `buffer` of the options. */
 export interface BufferOptions {
   /** Messages held while not open. Default 1000. */
   maxMessages?: number;
@@ -74,8 +77,11 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** The least a WebSocket instance has (the WHATWG WebSocket interface has more, and is used). */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Sends one message. */
   send(data: never): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
 }
 
@@ -83,18 +89,20 @@ export interface WebSocketLike {
 export interface NodeOptions {
   /** Largest incoming message, bytes. Default 16777216 (16 MiB), not ws's 100 MiB. */
   maxPayload?: number;
+  /** Extra request headers of the opening handshake (`Authorization`, `Cookie`, ...). */
   headers?: Record<string, string>;
   /** Keep TLS verification on (the default) unless you mean it. */
   rejectUnauthorized?: boolean;
+  /** Certificates to trust besides the system's (a private CA), PEM. */
   ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Any other option of ws's ClientOptions (`agent` for a proxy, `family`, `servername`, ...). */
   [option: string]: unknown;
 }
 
-type Maybe<T> = T | Promise<T>;
-
+/** Options of a SteadySocket, each checked once at the constructor (docs/api.md, "Options"). */
 export interface SteadySocketOptions {
   /** Subprotocols to offer, or a function (sync or async) called before every attempt. */
-  protocols?: string | string[] | (() => Maybe<string | string[]>);
+  protocols?: string | string[] | (() => string | string[] | Promise<string | string[]>);
   /** ms for TCP + TLS + the opening handshake. Default 10000. */
   connectTimeout?: number;
   /** false, or how to come back after a drop. */

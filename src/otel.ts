@@ -12,13 +12,19 @@ import type { SocketState } from './state';
  * `steadysocket` need not be the same declaration.
  */
 export interface Instrumentable extends Pick<EventEmitter<SteadySocketEvents>, 'on' | 'off'> {
+  /** The URL of the last attempt, redacted. */
   readonly url: string;
+  /** The socket's state. */
   readonly state: SocketState;
+  /** The attempt within the failure streak. */
   readonly attempt: number;
+  /** Counters the observable instruments read. */
   stats(): SocketStats;
 }
 
+/** What to instrument with. */
 export interface InstrumentOptions {
+  /** Where the metrics go (`metrics.getMeter('app')`). */
   meter: Meter;
   /** Gives a span per connection attempt (`WebSocket connect`, kind client). */
   tracer?: Tracer;

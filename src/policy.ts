@@ -6,7 +6,9 @@ import { byteSize } from './queue';
 export interface ReconnectInfo {
   /** Close code; 1006 when the connection was lost or never opened. */
   code: number;
+  /** Close reason ('' when none). */
   reason: string;
+  /** The error that ended it, if any: its `retryable` is the default policy's answer. */
   error?: SteadySocketError;
   /** The attempt that just ended (1-based within the current failure streak). */
   attempt: number;
