@@ -93,7 +93,7 @@ export interface NodeOptions {
   headers?: Record<string, string>;
   /** Keep TLS verification on (the default) unless you mean it. */
   rejectUnauthorized?: boolean;
-  /** Certificates to trust besides the system's (a private CA), PEM. */
+  /** Certificates to trust besides the system's (an in-house CA), PEM. */
   ca?: string | Uint8Array | Array<string | Uint8Array>;
   /** Any other option of ws's ClientOptions (`agent` for a proxy, `family`, `servername`, ...). */
   [option: string]: unknown;
