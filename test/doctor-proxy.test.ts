@@ -75,3 +75,19 @@ describe('parseProxy', () => {
     expect((error as SteadySocketError).message).not.toContain('s3cret');
   });
 });
+
+describe('a proxy URL that does not parse', () => {
+  it.each(['http://alice:se/cret@proxy.example:3128', 'http://alice:se?cret@proxy.example:3128', 'http://alice:se#cret@proxy.example'])(
+    'is refused without quoting any of its password: %s',
+    (text) => {
+      let error: unknown;
+      try {
+        parseProxy(text);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(SteadySocketError);
+      expect(String(error)).not.toMatch(/cret/);
+    },
+  );
+});

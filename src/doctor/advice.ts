@@ -2,7 +2,7 @@ import type { ErrorKind } from '../errors';
 import { HINTS } from '../hints';
 
 /**
- * The doctor's exit code per error kind (README, "Doctor"). 0 is success, 1 an unexpected failure of
+ * The doctor's exit code per error kind (docs/doctor.md). 0 is success, 1 an unexpected failure of
  * the doctor itself, 2 bad usage.
  */
 export const EXIT_CODES: Partial<Record<ErrorKind, number>> = {
@@ -30,7 +30,7 @@ export const EXIT_CODES: Partial<Record<ErrorKind, number>> = {
  */
 export type DoctorCause = 'headers-too-large' | 'proxy-unreachable' | 'proxy-auth-required' | 'proxy-denied' | 'proxy-failed';
 
-/** The doctor's exit code per cause (README, "Doctor"). */
+/** The doctor's exit code per cause (docs/doctor.md). */
 export const CAUSE_EXIT_CODES: Record<DoctorCause, number> = {
   'headers-too-large': 23,
   'proxy-unreachable': 30,

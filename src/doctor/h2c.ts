@@ -1,5 +1,5 @@
 import { connect as http2Connect } from 'node:http2';
-import type { StepName } from './report';
+import type { H2cReport, StepName } from './report';
 import { since, type Head, type Wire } from './wire';
 
 // RFC 9113 §3.1 (RFC 7540 §3.2): the HTTP/1.1 → HTTP/2 cleartext upgrade. Node's http2 has no client
@@ -23,21 +23,6 @@ const SETTING_NAMES: Record<number, string> = {
   8: 'ENABLE_CONNECT_PROTOCOL',
   9: 'NO_RFC7540_PRIORITIES',
 };
-
-export interface H2cReport {
-  /**
-   * `supported`: 101 with `Upgrade: h2c`, then a well-formed SETTINGS frame. `ignored`: an HTTP/1.1
-   * answer. `prior-knowledge-only`: HTTP/2 frames instead of a status line. `broken-upgrade`: a 101
-   * with another token, or no valid preface after it. `not-http`: neither HTTP/1.1 nor HTTP/2.
-   */
-  result: 'supported' | 'ignored' | 'prior-knowledge-only' | 'broken-upgrade' | 'not-http';
-  detail: string;
-  /** The first frame after the 101 (or instead of a status line), described. */
-  frame?: string;
-  settings?: { id: number; name: string; value: number }[];
-  /** The same server asked with HTTP/2 prior knowledge (`node:http2`), cleartext URLs only. */
-  priorKnowledge?: { ok: boolean; status?: number; error?: string; ms: number };
-}
 
 type Step = (name: StepName, ok: boolean, start: number, detail: string) => void;
 

@@ -34,7 +34,7 @@ export function parseProxy(text: string): Proxy {
   } catch {
     // Not parsed: nothing of it is shown, it may hold a password.
   }
-  if (!url || !url.hostname) return invalid(`proxy must be a URL such as http://proxy.example:3128, got ${redactUrl(withScheme)}`);
+  if (!url || !url.hostname) return invalid(`proxy must be a URL such as http://proxy.example:3128, got ${redactUrl(withScheme, !url)}`);
   if (url.protocol !== 'http:') invalid(`proxy: only http:// proxies are supported, got ${url.protocol}//`);
   const credentials = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   return {

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { TlsFacts } from './report';
 
 /** Milliseconds, to a tenth: what the report shows. */
 export const since = (start: number): number => Math.round((performance.now() - start) * 10) / 10;
@@ -106,20 +107,6 @@ export function connectTcp(address: string, port: number, deadline: number): Pro
     socket.once('connect', () => (clearTimeout(timer), socket.removeAllListeners('error'), done(socket)));
     socket.once('error', (error) => (clearTimeout(timer), done(error)));
   });
-}
-
-export interface TlsFacts {
-  version?: string;
-  cipher?: string;
-  alpn?: string | false;
-  subject?: string;
-  issuer?: string;
-  validTo?: string;
-  daysLeft?: number;
-  /** The chain is trusted and the certificate names the host. */
-  verified: boolean;
-  /** Why verification failed, as OpenSSL and Node name it. */
-  reason?: string;
 }
 
 const name = (fields: PeerCertificate['subject'] | undefined): string | undefined =>
