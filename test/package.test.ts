@@ -32,8 +32,8 @@ it('packs what a user needs and nothing else: no tests, no scratch files, source
   for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bench/RESULTS.md', 'docs/demo.png', 'dist/steadysocket.umd.min.js', 'dist/cli.mjs', 'dist/steadysocket.d.ts']) {
     expect(files, needed).toContain(needed);
   }
-  // Only the build, the sources its maps name, the docs and the measurements they quote.
-  const unexpected = files.filter((file) => !/^(dist\/|src\/.*\.ts$|docs\/|bench\/RESULTS\.md$|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(file));
+  // Only the build, the sources its maps name, the docs, the examples and the measurements they quote.
+  const unexpected = files.filter((file) => !/^(dist\/|src\/.*\.ts$|docs\/|examples\/|bench\/RESULTS\.md$|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(file));
   expect(unexpected).toEqual([]);
   expect(files.filter((file) => /(^|\/)(test|e2e|\.[^/]+)(\/|$)|\.test\.|scratch/.test(file))).toEqual([]);
   // A source map may name a file outside the package only for a dependency, and then carries its text.
