@@ -73,11 +73,16 @@ const cli = {
   output: { file: 'dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
 };
 
+// steadysocket/react: React and the client stay imports, so an app has one copy of each (and one
+// SteadySocket class, the one `steadysocket` exports); the core and the UMD carry no React.
+const react = (config) => ({ ...config, external: ['react', 'steadysocket'] });
+
 export default [
   node('src/index.ts', 'steadysocket'),
   node('src/core.ts', 'core'),
   node('src/otel.ts', 'otel'),
   node('src/doctor.ts', 'doctor'),
+  react(node('src/react/index.ts', 'react')),
   cli,
   browser('src/index.ts', 'steadysocket', true),
   browser('src/core.ts', 'core', false),
@@ -85,4 +90,5 @@ export default [
   types('src/core.ts', 'core'),
   types('src/otel.ts', 'otel'),
   types('src/doctor.ts', 'doctor'),
+  react(types('src/react/index.ts', 'react')),
 ];
