@@ -67,7 +67,38 @@ export interface Detail {
   cause?: DoctorCause;
   /** Credentials for the proxy were sent. */
   proxyCredentials?: boolean;
+  /** What the refusal says of the server that sent it (`serverOf`). */
+  server?: ServerSign;
+  /** The URL's path, for advice that names another. */
+  path?: string;
 }
+
+/**
+ * What a refusal says of the server behind it. `spring`: Spring's own answers (its handshake handler's
+ * 400, SockJS's greeting, Spring Boot's JSON error). `tomcat`: Tomcat's error page (what Spring runs on,
+ * and Jakarta WebSocket apps). `sockjs`: a SockJS endpoint (Spring's `withSockJS()`). `other`: a server
+ * that names itself (nginx, Apache, h2o, Python) and is none of these. Undefined: nothing tells.
+ */
+export type ServerSign = 'spring' | 'tomcat' | 'sockjs' | 'spring-upgrade' | 'other';
+
+/** Reads a refusal's `Server` header and body for the signs of Spring, Tomcat and SockJS. */
+export function serverOf(headers: [string, string][], body = ''): ServerSign | undefined {
+  if (body.startsWith('Welcome to SockJS!')) return 'sockjs';
+  // Spring's handshake handler (AbstractHandshakeHandler) refuses an Upgrade that is not websocket so.
+  if (body.includes('Can "Upgrade" only to "WebSocket"')) return 'spring-upgrade';
+  // Spring Boot's error JSON: {"timestamp":…,"status":403,"error":"Forbidden","path":"/chat"}.
+  if (/^\s*\{[^]*"timestamp"[^]*"path"/.test(body)) return 'spring';
+  if (/Apache Tomcat|<title>HTTP Status \d{3} – /.test(body)) return 'tomcat';
+  return headers.some(([name]) => /^server$/i.test(name)) ? 'other' : undefined;
+}
+
+const SPRING_ORIGINS =
+  "Spring refuses an upgrade from an Origin it does not allow with 403: list the page's origin with " +
+  "registry.addHandler(handler, \"/path\").setAllowedOrigins(\"https://app.example.com\") (or " +
+  'setAllowedOriginPatterns), or look at Spring Security\'s rules for the path. Try the Origin a page sends with --origin.';
+const SPRING_HANDLER =
+  'no WebSocket handler is registered at this path: with Spring, registerWebSocketHandlers in a @EnableWebSocket ' +
+  'configuration (with SockJS, the raw WebSocket is at <path>/websocket); with Jakarta WebSocket, @ServerEndpoint("<path>").';
 
 /** The one-line hint: the client's for its kind, unless the failure says something it does not fit. */
 export function hintFor(kind: ErrorKind, detail: Detail): string | undefined {
@@ -76,6 +107,11 @@ export function hintFor(kind: ErrorKind, detail: Detail): string | undefined {
   if (detail.check === 'accept') return 'Fix how the server computes Sec-WebSocket-Accept.';
   if (kind === 'timeout' && detail.step === 'tcp') return 'Check the host, the port and any firewall.';
   if (kind === 'tls' && detail.insecure) return 'Check ws:/wss: against the port, and the TLS versions the server accepts.';
+  const { server, status } = detail;
+  if (server === 'sockjs') return 'This is SockJS: connect to its /websocket path.';
+  if (server === 'spring-upgrade') return 'A proxy rewrote the Upgrade header: let it pass websocket.';
+  if ((server === 'spring' || server === 'tomcat') && status === 403) return 'Allow this Origin on the server (Spring: setAllowedOrigins).';
+  if ((server === 'spring' || server === 'tomcat') && kind === 'no-protocol-support') return 'Register a WebSocket handler at this path.';
   return HINTS[kind];
 }
 
@@ -122,16 +158,30 @@ export function advise(kind: ErrorKind, detail: Detail): string {
       return 'A 101 must carry Upgrade: h2c and be followed at once by the server\'s SETTINGS frame (RFC 9113 §3.1, RFC 7540 §3.2).';
   }
   if (status === 426) return `${PROXY} A server that needs another version says so in Sec-WebSocket-Version.`;
+  const { server, path = '/' } = detail;
+  const spring = server === 'spring' || server === 'tomcat';
+  if (server === 'sockjs') {
+    return `This path answers as a SockJS endpoint (Spring's withSockJS()): a plain WebSocket client connects to ${path.replace(/\/?$/, '/websocket')}, or use a SockJS client here.`;
+  }
+  if (server === 'spring-upgrade') {
+    return `Spring answered that the Upgrade header was not "websocket": a proxy between here and the server rewrote or dropped it. ${PROXY}`;
+  }
+  if (status === 403 && spring) return SPRING_ORIGINS;
+  if (kind === 'no-protocol-support' && status && spring) return `The server answered ${status}: ${SPRING_HANDLER.replace(/<path>/g, path)}`;
   if (status && status >= 300 && status < 400) return `The server redirects${location ? ` to ${location}` : ''}: use that URL (WebSocket clients do not follow redirects).`;
   switch (kind) {
     case 'no-protocol-support':
       return status
-        ? 'No WebSocket endpoint at this path and port: check the path, and that a proxy routes it to the WebSocket server.'
+        ? `No WebSocket endpoint at this path and port: check the path, and that a proxy routes it to the WebSocket server.${
+            server ? '' : ` If this is Spring or Tomcat, ${SPRING_HANDLER.replace(/<path>/g, path)}`
+          }`
         : 'The server does not speak HTTP here: check the port (ws: against a TLS port, or another service).';
     case 'unauthorized':
       return status === 407
         ? 'A proxy wants credentials: configure them for the proxy, not the WebSocket server.'
-        : 'Send the credentials the server expects (-H "Authorization: ...", -H "Cookie: ...", or a token in the URL); a 403 can also be an Origin check (--origin).';
+        : `Send the credentials the server expects (-H "Authorization: ...", -H "Cookie: ...", or a token in the URL); a 403 can also be an Origin check (--origin).${
+            status === 403 && !server ? ' If this is Spring, its allowed origins (setAllowedOrigins, setAllowedOriginPatterns) decide.' : ''
+          }`;
     case 'rate-limited':
       return 'Wait as long as Retry-After says before trying again.';
     case 'server-error':

@@ -4,7 +4,7 @@ import { classifyNodeError, responseError } from '../classify';
 import { SteadySocketError, type ErrorKind } from '../errors';
 import { checkProtocols } from '../options';
 import { maskProtocols, normalizeUrl, redactUrl } from '../url';
-import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, type Detail } from './advice';
+import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, serverOf, type Detail } from './advice';
 import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
 import { connectHead, connectLines, parseProxy, refusalCause, type Proxy } from './proxy';
@@ -269,7 +269,8 @@ export async function probe(target: string, options: DoctorOptions = {}): Promis
       const error = responseError(head.status, Object.fromEntries(head.headers.map(([name, value]) => [name.toLowerCase(), value])), 0);
       // RFC 6585 §5: the request head was too big, which says nothing about WebSocket support.
       if (head.status === 431) return fail(error.kind, 'the server answered 431: the request headers are too large', { status: 431, cause: 'headers-too-large' });
-      return fail(error.kind, error.message, { status: head.status, location: error.headers?.location });
+      const server = serverOf(head.headers, report.response.body?.text);
+      return fail(error.kind, error.message, { status: head.status, location: error.headers?.location, server, path: url.pathname });
     }
     report.checks.push({ name: 'status', ok: true, expected: '101 Switching Protocols', got: `101 ${head.statusText}`.trim() });
     const upgradeGot = header(head.headers, 'upgrade');
