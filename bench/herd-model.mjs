@@ -4,6 +4,10 @@
 // gives the median peak per 100 ms and the median time until all are back, to set beside the measured
 // ones (`npm run bench herd`).
 import { median, fmt } from './lib.mjs';
+import { loadPolicy, schedules, seeded } from './schedules.mjs';
+import { REFUSALS, SPARK_LEGEND, peakRate, peakWasted, simulate, sparkline } from './fleet-model.mjs';
+
+const policy = await loadPolicy();
 
 const CLIENTS = 500;
 const START = 250;
@@ -11,19 +15,13 @@ const OUTAGES = [1000, 10000];
 const RUNS = Number(process.env.RUNS || 300);
 
 /**
- * One of our schedules, as src/backoff.ts computes it, for one client: a function returning the
- * delay before its next attempt (the phase is drawn once, as a streak does).
+ * One of our schedules for one client, computed by src/backoff.ts itself (bench/schedules.mjs):
+ * a function returning the delay before its next attempt (the phase is drawn once, as a streak does).
  */
 const ours = (jitter, initialDelay, factor, maxDelay = 30000) => () => {
   const phase = Math.random();
   let wait = 0;
-  return () => {
-    wait++;
-    const grown = initialDelay * factor ** Math.max(0, wait - 2);
-    const cap = Math.min(maxDelay, wait > 1 ? grown * factor : grown);
-    if (jitter === 'staggered') return Math.min(maxDelay, wait > 1 ? grown * (1 + (factor - 1) * phase) : phase * initialDelay);
-    return jitter === 'none' ? cap : jitter === 'equal' ? cap / 2 + (Math.random() * cap) / 2 : Math.random() * cap;
-  };
+  return () => policy.backoffDelay(++wait, { jitter, initialDelay, factor, maxDelay }, 0, Math.random, phase);
 };
 
 /** Each makes one client's schedule: a function returning the delay before its next attempt. */
@@ -64,7 +62,7 @@ function once(schedule, outage) {
   return { peak: Math.max(...buckets.values()), allBack: Math.max(...connects) };
 }
 
-export async function run() {
+function herd500() {
   const summary = {};
   const rows = Object.entries(SCHEDULES).map(([name, schedule]) => {
     const cells = OUTAGES.map((down) => {
@@ -76,7 +74,6 @@ export async function run() {
     return `| ${name} | ${cells.join(' | ')} |`;
   });
   return {
-    title: 'Herd model: the schedules side by side',
     summary,
     text: [
       `${CLIENTS} independent clients dropped together, the server back ${START} ms after each outage (its start); ${RUNS} simulated runs per schedule and outage, medians. With random, independent clients, a peak of p per 100 ms and all back within r ms trade against each other: all 500 within r leaves at least 50,000 / r per 100 ms on average, and random spreading overshoots that in some 100 ms. Staggered delays come closest to the ideal at every outage length: the next attempts after any return are spread evenly over one delay.`,
@@ -85,6 +82,86 @@ export async function run() {
       `|---|${OUTAGES.map(() => '---:|---:').join('|')}|`,
       ...rows,
     ].join('\n'),
+  };
+}
+
+
+// The fleet: N clients against a capacity of C handshakes a second (bench/fleet-model.mjs).
+const CAPACITY = 50_000;
+const FLEET = [1e3, 1e4, 1e5, 1e6];
+const WINDOW = 10_000;
+const DEFAULT = 'steadysocket (default: staggered, 1.5 s × 1.3)';
+const OTHERS = ['socket.io-client', 'partysocket', 'reconnecting-websocket', 'AWS full jitter (1 s × 2, at most 30 s)'];
+const power = (n) => `10${'⁰¹²³⁴⁵⁶⁷⁸⁹'[Math.log10(n)]}`;
+const seconds = (ms, horizon = 300_000) => (Number.isFinite(ms) ? `${fmt(ms / 1000, 1)} s` : `> ${horizon / 1000} s`);
+
+function fleet() {
+  const all = schedules(policy);
+  const summary = { restart: {}, rolling: {} };
+  const text = [
+    `A server of capacity C = ${fmt(CAPACITY)} handshakes a second (a token bucket holding C/20, a backlog of C/10 handshakes waiting for a token) and N clients of one schedule, dropped together (a restart) or each at a random moment of ${WINDOW / 1000} s (a rolling deploy); the server admits from the drop on. An attempt that finds the backlog full is refused one of these ways, and wasted: ${Object.entries(REFUSALS).map(([k, v]) => `\`${k}\` ${v}`).join('; ')}. steadysocket's schedules are src/backoff.ts and src/policy.ts themselves, called as src/session.ts calls them; the others are each library's defaults (bench/schedules.mjs), none of which reads Retry-After or 1013. Event-driven at 1 ms, one seeded run each; the run stops at 300 s. With N/C the same, the model gives the same times at every N: only the last few clients vary.`,
+  ];
+  for (const refusal of Object.keys(REFUSALS)) {
+    summary.restart[refusal] = {};
+    const rows = Object.entries(all).map(([name, schedule]) => {
+      const runs = FLEET.map((clients) => simulate({ schedule, clients, capacity: CAPACITY, refusal, random: seeded(1) }));
+      summary.restart[refusal][name] = Object.fromEntries(runs.map((r) => [r.clients, { allBack: r.allBack, attemptsPerClient: r.attemptsPerClient, peak: peakRate(r, 2), wasted: peakWasted(r) }]));
+      const big = runs.at(-1);
+      return `| ${name} | ${runs.map((r) => `${seconds(r.allBack)} · ${fmt(r.attemptsPerClient, 2)}`).join(' | ')} | ${fmt(peakWasted(big), 1)} C | ${fmt(peakRate(big, 2), 2)} C | \`${sparkline(big, 45)}\` |`;
+    });
+    text.push(
+      '',
+      `Restart, refused by ${REFUSALS[refusal]} (\`${refusal}\`): all back after · attempts per client, for each N; at N = 10⁶ the peak of wasted attempts a second, the peak of attempts a second from the third second on, and attempts a second against C.`,
+      '',
+      `| schedule | ${FLEET.map((n) => `N = ${power(n)} (N/C = ${fmt(n / CAPACITY, 2)} s)`).join(' | ')} | 10⁶: wasted at peak | 10⁶: peak after 2 s | 10⁶: attempts/s against C |`,
+      `|---|${FLEET.map(() => '---:').join('|')}|---:|---:|---|`,
+      ...rows,
+    );
+  }
+  const clients = FLEET.at(-1);
+  text.push('', `Rolling deploy: N = 10⁶ dropped over ${WINDOW / 1000} s (2 C a second); at N ≤ 10⁵ the drops come slower than C and nobody is refused. All back after · attempts per client · peak attempts/s after 2 s.`, '');
+  text.push(`| schedule | ${Object.keys(REFUSALS).map((r) => `\`${r}\``).join(' | ')} |`, `|---|${Object.keys(REFUSALS).map(() => '---:').join('|')}|`);
+  for (const [name, schedule] of Object.entries(all)) {
+    const cells = Object.keys(REFUSALS).map((refusal) => {
+      const r = simulate({ schedule, clients, capacity: CAPACITY, refusal, window: WINDOW, random: seeded(2) });
+      ((summary.rolling[refusal] ??= {})[name] = { allBack: r.allBack, attemptsPerClient: r.attemptsPerClient, peak: peakRate(r, 2) });
+      return `${seconds(r.allBack)} · ${fmt(r.attemptsPerClient, 2)} · ${fmt(peakRate(r, 2), 1)} C`;
+    });
+    text.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  text.push('', `Sparklines: ${SPARK_LEGEND}.`, '', ...goals(summary));
+  return { summary, text: text.join('\n') };
+}
+
+/** The issue's goals for the default, at N = 10⁶ (N/C = 20 s), met or not. */
+function goals(summary) {
+  const bound = FLEET.at(-1) / CAPACITY + 10;
+  const at = (refusal, name = DEFAULT, n = FLEET.at(-1)) => summary.restart[refusal][name][n];
+  const yes = (ok) => (ok ? 'met' : '**not met**');
+  const rows = [];
+  const ticket = at('ticket');
+  rows.push(`| \`ticket\`: at most 1.2 C after the first second (from the third on) | ${fmt(ticket.peak, 2)} C | ${yes(ticket.peak <= 1.2)} |`);
+  rows.push(`| \`ticket\`: all back within N/C + 10 s | ${seconds(ticket.allBack)} | ${yes(ticket.allBack <= bound * 1000)} |`);
+  for (const refusal of ['reset', 'retry-after', '1013']) {
+    const r = at(refusal);
+    rows.push(`| \`${refusal}\`: all back within N/C + 10 s, at most 4 attempts per client | ${seconds(r.allBack)} · ${fmt(r.attemptsPerClient, 2)} | ${yes(r.allBack <= bound * 1000 && r.attemptsPerClient <= 4)} |`);
+    const beaten = OTHERS.flatMap((other) =>
+      FLEET.filter((n) => at(refusal, other, n).allBack < at(refusal, DEFAULT, n).allBack && at(refusal, other, n).attemptsPerClient < at(refusal, DEFAULT, n).attemptsPerClient).map((n) => `${other} at ${power(n)}`),
+    );
+    rows.push(`| \`${refusal}\`: beaten on both time and attempts by no other library at any N | ${beaten.length ? beaten.join(', ') : 'none'} | ${yes(!beaten.length)} |`);
+  }
+  return [`The default against the goals of issue 25 (N = 10⁶, N/C = 20 s; the lower bound is 20 s):`, '', '| goal | the default | |', '|---|---:|---|', ...rows];
+}
+
+export async function run() {
+  const started = performance.now();
+  const small = herd500();
+  const large = fleet();
+  process.stderr.write(`herd-model: ${fmt((performance.now() - started) / 1000, 1)} s\n`);
+  return {
+    title: 'Herd model: the schedules side by side, from 500 clients to a fleet of 10⁶',
+    summary: { herd: small.summary, fleet: large.summary },
+    text: [small.text, '', '### A fleet with finite capacity', '', large.text].join('\n'),
   };
 }
 

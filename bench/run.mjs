@@ -1,4 +1,4 @@
-// `npm run bench [size size-by-module node memory herd herd-model shed dead browsers]`: runs the benchmarks and prints their tables.
+// `npm run bench [size size-by-module node memory herd herd-model fleet shed dead browsers]`: runs the benchmarks and prints their tables.
 // A full run (no names) also writes bench/RESULTS.md with the machine, the versions and the date, so
 // the file always holds one complete run.
 import { writeFileSync, readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ const SUITES = {
   memory: () => import('./memory.mjs'),
   herd: () => import('./herd.mjs'),
   'herd-model': () => import('./herd-model.mjs'),
+  fleet: () => import('./fleet.mjs'),
   shed: () => import('./shed.mjs'),
   'size-by-module': () => import('./size-by-module.mjs'),
   dead: () => import('./dead-peer.mjs'),
