@@ -1,8 +1,10 @@
-// A model of the herd benchmark: 500 independent clients dropped together, the server back after the
-// outage the benchmark sees (1 s or 10 s, plus the new server's start). A refused attempt fails at
-// once; the first attempt at or after the return connects. Each schedule runs many times; the table
-// gives the median peak per 100 ms and the median time until all are back, to set beside the measured
-// ones (`npm run bench herd`).
+// Models of the herd. First the herd benchmark itself: 500 independent clients dropped together, the
+// server back after the outage the benchmark sees (1 s or 10 s, plus the new server's start), a refused
+// attempt failing at once and the first attempt at or after the return connecting; each schedule runs
+// many times, and the table gives the median peak per 100 ms and the median time until all are back,
+// to set beside the measured ones (`npm run bench herd`). Then a fleet of 10^3 to 10^6 clients against
+// a server of finite capacity (bench/fleet-model.mjs), each schedule and each way of refusing, with
+// the goals issue 25 sets for the default checked; `npm run bench fleet` sets real sockets beside it.
 import { median, fmt } from './lib.mjs';
 import { loadPolicy, schedules, seeded } from './schedules.mjs';
 import { REFUSALS, SPARK_LEGEND, peakRate, peakWasted, simulate, sparkline } from './fleet-model.mjs';
@@ -99,7 +101,7 @@ function fleet() {
   const all = schedules(policy);
   const summary = { restart: {}, rolling: {} };
   const text = [
-    `A server of capacity C = ${fmt(CAPACITY)} handshakes a second (a token bucket holding C/20, a backlog of C/10 handshakes waiting for a token) and N clients of one schedule, dropped together (a restart) or each at a random moment of ${WINDOW / 1000} s (a rolling deploy); the server admits from the drop on. An attempt that finds the backlog full is refused one of these ways, and wasted: ${Object.entries(REFUSALS).map(([k, v]) => `\`${k}\` ${v}`).join('; ')}. steadysocket's schedules are src/backoff.ts and src/policy.ts themselves, called as src/session.ts calls them; the others are each library's defaults (bench/schedules.mjs), none of which reads Retry-After or 1013. Event-driven at 1 ms, one seeded run each; the run stops at 300 s. With N/C the same, the model gives the same times at every N: only the last few clients vary.`,
+    `A server of capacity C = ${fmt(CAPACITY)} handshakes a second (a token bucket holding C/20, a backlog of C/10 handshakes waiting for a token) and N clients of one schedule, dropped together (a restart) or each at a random moment of ${WINDOW / 1000} s (a rolling deploy); the server admits from the drop on. An attempt that finds the backlog full is refused one of these ways, and wasted: ${Object.entries(REFUSALS).map(([k, v]) => `\`${k}\` ${v}`).join('; ')}. steadysocket's schedules are src/backoff.ts and src/policy.ts themselves, called as src/session.ts calls them; the others are each library's defaults (bench/schedules.mjs), none of which reads Retry-After or 1013. Event-driven at 1 ms, one seeded run each; the run stops at 300 s. C is the same for every N, so N/C grows with N; at the same N/C the model gives the same times whatever N (only the last few clients vary).`,
   ];
   for (const refusal of Object.keys(REFUSALS)) {
     summary.restart[refusal] = {};

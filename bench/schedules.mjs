@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -15,6 +14,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
  * each file transpiled as it is: `{ backoffDelay, decide, TRY_AGAIN_LATER_DELAY }`.
  */
 export async function loadPolicy() {
+  // Loaded here, not at the top: typescript takes seconds to load, and only this needs it.
+  const { default: ts } = await import('typescript');
   const dir = mkdtempSync(join(tmpdir(), 'steadysocket-model-'));
   const done = new Set();
   const transpile = (name) => {
