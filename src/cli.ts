@@ -25,6 +25,9 @@ Options:
       --proxy <url>       tunnel through this HTTP proxy, http://[user:password@]host:port ('' for
                           none). Default: HTTPS_PROXY for wss:, HTTP_PROXY for ws: (lower case
                           first), unless NO_PROXY lists the host
+      --http2             also check WebSocket over HTTP/2 (RFC 8441) for ws:/http: URLs, by
+                          prior knowledge (for wss:/https: it is checked by default, ALPN h2)
+      --http1             HTTP/1.1 only: skip the HTTP/2 check
       --json              print the report as JSON
       --watch             then keep a SteadySocket open and print its events until Ctrl+C, or
                           until it gives up; then a summary
@@ -55,6 +58,13 @@ Exit codes:
   31  proxy-auth-required: the proxy answered 407 (no or wrong credentials)
   32  proxy-denied: the proxy answered 403
   33  proxy-failed: any other answer to CONNECT (502: the proxy cannot reach the server)
+  40  h2-connect-refused: HTTP/1.1 works, but the server advertises RFC 8441 and answers
+      the extended CONNECT with another status than 200: browsers fail
+  41  h2-connect-reset: the same, but the CONNECT is reset (RST_STREAM), goes away or
+      gets no answer
+  42  h2-websocket-broken: the CONNECT is answered 200, but the WebSocket over it fails
+  43  h2-only-no-websocket: HTTP/2 alone without RFC 8441: no browser can open a WebSocket
+  44  h2-only: HTTP/2 alone; RFC 8441 works, HTTP/1.1 clients cannot connect
   With --watch: the code of the last failure seen while watching, else the check's.
 
 Examples:
@@ -82,6 +92,8 @@ const OPTIONS: Record<string, { short?: string; value?: string; multiple?: true 
   ca: { value: 'file' },
   upgrade: { value: 'token' },
   proxy: { value: 'url' },
+  http2: {},
+  http1: {},
   json: {},
   watch: {},
   interval: { value: 'ms' },
@@ -173,12 +185,13 @@ function parse(argv: string[]): Args | 'help' | 'version' {
   const upgrade = one('upgrade') ?? 'websocket';
   if (values.watch && upgrade.toLowerCase() !== 'websocket') throw new UsageError('--watch needs --upgrade websocket');
   const proxy = proxyOption(url, one('proxy'));
+  if (values.http1 && values.http2) throw new UsageError('--http1 and --http2 exclude each other');
   // Colours on a terminal, or when FORCE_COLOR asks (a pager, CI logs); NO_COLOR, --no-color and
   // FORCE_COLOR=0 turn them off. FORCE_COLOR's values as Node reads them.
   const force = process.env.FORCE_COLOR;
   return {
     url,
-    options: { protocols: values.protocol as string[] | undefined, headers, origin: one('origin'), timeout: number('timeout', 10000), insecure: !!values.insecure, ca, upgrade, proxy },
+    options: { protocols: values.protocol as string[] | undefined, headers, origin: one('origin'), timeout: number('timeout', 10000), insecure: !!values.insecure, ca, upgrade, proxy, http2: values.http2 ? true : values.http1 ? false : 'auto' },
     json: !!values.json,
     watch: !!values.watch,
     color: !values['no-color'] && !process.env.NO_COLOR && (force === undefined ? !!process.stdout.isTTY : ['', '1', '2', '3', 'true'].includes(force)),

@@ -25,10 +25,21 @@ export const EXIT_CODES: Partial<Record<ErrorKind, number>> = {
 };
 
 /**
- * What the doctor names more finely than the client's kind: a 431, and each way a proxy in between
- * can fail. The verdict's `kind` stays the one the client reports; `cause` and its exit code say more.
+ * What the doctor names more finely than the client's kind: a 431, each way a proxy in between can
+ * fail, and what browsers meet over HTTP/2 (RFC 8441) where HTTP/1.1 clients may not. The verdict's
+ * `kind` stays the one the client reports; `cause` and its exit code say more.
  */
-export type DoctorCause = 'headers-too-large' | 'proxy-unreachable' | 'proxy-auth-required' | 'proxy-denied' | 'proxy-failed';
+export type DoctorCause =
+  | 'headers-too-large'
+  | 'proxy-unreachable'
+  | 'proxy-auth-required'
+  | 'proxy-denied'
+  | 'proxy-failed'
+  | 'h2-connect-refused'
+  | 'h2-connect-reset'
+  | 'h2-websocket-broken'
+  | 'h2-only-no-websocket'
+  | 'h2-only';
 
 /** The doctor's exit code per cause (docs/doctor.md). */
 export const CAUSE_EXIT_CODES: Record<DoctorCause, number> = {
@@ -37,6 +48,11 @@ export const CAUSE_EXIT_CODES: Record<DoctorCause, number> = {
   'proxy-auth-required': 31,
   'proxy-denied': 32,
   'proxy-failed': 33,
+  'h2-connect-refused': 40,
+  'h2-connect-reset': 41,
+  'h2-websocket-broken': 42,
+  'h2-only-no-websocket': 43,
+  'h2-only': 44,
 };
 
 /** One line on what to check, per cause (the client's hints speak of the server, not of a proxy). */
@@ -46,7 +62,19 @@ export const CAUSE_HINTS: Record<DoctorCause, string> = {
   'proxy-auth-required': 'Give the proxy its credentials: http://user:password@proxy:port.',
   'proxy-denied': "The proxy's rules forbid this destination: ask its administrator, or bypass it (NO_PROXY).",
   'proxy-failed': 'The proxy did not open a tunnel to the server: its answer says why.',
+  'h2-connect-refused': 'Route the extended CONNECT to the WebSocket endpoint, or stop advertising SETTINGS_ENABLE_CONNECT_PROTOCOL.',
+  'h2-connect-reset': 'Route the extended CONNECT to the WebSocket endpoint, or stop advertising SETTINGS_ENABLE_CONNECT_PROTOCOL.',
+  'h2-websocket-broken': 'The WebSocket over HTTP/2 opens but misbehaves: check how the server (or proxy) carries it.',
+  'h2-only-no-websocket': 'Offer http/1.1 by ALPN next to h2, or support RFC 8441.',
+  'h2-only': 'Offer http/1.1 by ALPN next to h2: HTTP/1.1 clients cannot connect.',
 };
+
+// What to change when a server advertises RFC 8441 but does not carry the CONNECT (socket.io #5067,
+// Spring Framework #34044, Go #71128 met it).
+const ROUTE_CONNECT =
+  'Browsers that see SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (Firefox; Chromium on a connection it already holds) open the WebSocket with it and fail, while HTTP/1.1 clients (Node, curl, this doctor\'s first check) work. ' +
+  'Either route the extended CONNECT (:protocol websocket) to the WebSocket server (HAProxy 2.4+ turns it into an HTTP/1.1 upgrade by itself; Apache 2.4.58+: H2WebSockets on with mod_proxy_wstunnel; ' +
+  "Node's http2: handle the 'stream' event for it, and no 'request' listener, which answers it 405, nodejs/node#36977), or stop advertising it (Node: settings.enableConnectProtocol false; Apache: H2WebSockets off), and browsers use HTTP/1.1.";
 
 const PROXY =
   'A proxy between here and the server dropped the hop-by-hop Upgrade and Connection headers, or answered ' +
@@ -133,6 +161,17 @@ export function advise(kind: ErrorKind, detail: Detail): string {
       return status && status >= 500
         ? 'The proxy could not reach the server (a 502, 503 or 504 from the proxy): the server is down, or the proxy cannot resolve or reach it.'
         : 'The proxy did not open a tunnel: it must answer CONNECT with 200. An HTTP proxy that does not allow CONNECT cannot carry WebSocket.';
+  }
+  switch (detail.cause) {
+    case 'h2-connect-refused':
+    case 'h2-connect-reset':
+      return ROUTE_CONNECT;
+    case 'h2-websocket-broken':
+      return 'The extended CONNECT was answered 200, but the WebSocket over the stream failed a check: the server or proxy must carry RFC 6455 frames both ways in DATA frames, answer a ping and the close, and choose only a subprotocol or extension offered.';
+    case 'h2-only-no-websocket':
+      return 'The server speaks HTTP/2 alone and does not advertise RFC 8441, so no browser can open a WebSocket to it (nor can an HTTP/1.1 client). Offer http/1.1 by ALPN next to h2 (Node: allowHTTP1: true; nginx and HAProxy: alpn h2,http/1.1), or support RFC 8441 (Node: settings.enableConnectProtocol true, and handle the extended CONNECT).';
+    case 'h2-only':
+      return 'The server speaks HTTP/2 alone: browsers open WebSockets over it (RFC 8441 works), but HTTP/1.1 clients cannot (Node\'s ws and this library without http2, curl, websocat). Offer http/1.1 by ALPN next to h2 (Node: allowHTTP1: true; HAProxy: alpn h2,http/1.1).';
   }
   switch (check) {
     case 'upgrade':

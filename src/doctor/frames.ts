@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Wire } from './wire';
 
 // RFC 6455 §5: just enough framing for a ping, its pong and a closing handshake. A client's frames are
 // masked; a server's must not be.
@@ -54,3 +55,19 @@ export function parseFrame(bytes: Buffer): Frame {
   const payload = bytes.subarray(offset + (masked ? 4 : 0));
   return { fin: (bytes[0]! & 0x80) !== 0, opcode: bytes[0]! & 0x0f, masked, payload: masked ? xor(payload, bytes.subarray(offset, offset + 4)) : payload };
 }
+
+/** The next frame `wanted` accepts; others (a greeting message, a server's own ping) are skipped. */
+export async function nextFrame(wire: Wire, deadline: number, wanted: (frame: Frame) => boolean): Promise<Frame | undefined> {
+  for (;;) {
+    const bytes = await wire.read(frameLength, deadline);
+    if (!bytes) return undefined;
+    const frame = parseFrame(bytes);
+    if (wanted(frame)) return frame;
+  }
+}
+
+/** A close frame's code (RFC 6455 §5.5.1: absent when the payload is empty) and reason. */
+export const closeOf = (frame: Frame): { code?: number; reason: string } => ({
+  code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : undefined,
+  reason: frame.payload.subarray(2).toString('utf8'),
+});

@@ -13,7 +13,7 @@ const PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), 
 const GOAWAY = Buffer.from([0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 const FRAME_TYPES = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
-const SETTING_NAMES: Record<number, string> = {
+export const SETTING_NAMES: Record<number, string> = {
   1: 'HEADER_TABLE_SIZE',
   2: 'ENABLE_PUSH',
   3: 'MAX_CONCURRENT_STREAMS',

@@ -64,6 +64,38 @@ export function formatReport(report: DoctorReport, { color = false }: { color?: 
     for (const setting of h2c.settings ?? []) out.push(`   ${setting.name} = ${setting.value}`);
     if (h2c.priorKnowledge) section('HTTP/2 with prior knowledge', 'prior-knowledge');
   }
+  const h2 = report.h2;
+  if (h2) {
+    out.push('', paint('dim', `   WebSocket over HTTP/2 (RFC 8441), ${h2.via === 'alpn' ? 'a second connection with ALPN h2' : 'a second connection by prior knowledge'}:`));
+    if (has('h2-tls')) {
+      section('HTTP/2: TLS with ALPN h2', 'h2-tls');
+      if (h2.accepts) out.push(`   the server accepts by ALPN: ${h2.accepts === 'both' ? 'h2 and http/1.1' : h2.accepts === 'none' ? 'neither h2 nor http/1.1' : `${h2.accepts} only`}`);
+    }
+    if (has('h2-settings')) {
+      section(`HTTP/2: the server's SETTINGS${h2.via === 'prior-knowledge' ? ' (prior knowledge)' : ''}`, 'h2-settings');
+      for (const setting of h2.settings ?? []) {
+        const rfc8441 = setting.id === 8 ? paint(setting.value === 1 ? 'green' : 'yellow', setting.value === 1 ? '  (RFC 8441: WebSockets over HTTP/2 allowed)' : '  (RFC 8441 off)') : '';
+        out.push(`   ${setting.name} = ${setting.value}${rfc8441}`);
+      }
+      if (h2.settings && !h2.enableConnectProtocol && h2.accepts !== 'h2') out.push(paint('yellow', '   no ENABLE_CONNECT_PROTOCOL = 1: browsers open WebSockets over HTTP/1.1'));
+    }
+    if (h2.request) {
+      section('HTTP/2: extended CONNECT, as sent, and the answer', 'h2-connect');
+      indent(h2.request.head, '> ');
+      if (h2.response) indent(h2.response.head, '< ');
+      if (h2.response?.body) out.push(`   ${paint('dim', `body (${h2.response.body.bytes}${h2.response.body.bytes === 512 ? ', cut at 512' : ''}):`)} ${h2.response.body.text ?? h2.response.body.hex}`);
+      if (h2.reset) out.push(`   ${paint('red', `< RST_STREAM ${h2.reset.name} (${h2.reset.code})`)}`);
+      if (h2.goaway) out.push(`   ${paint(h2.goaway.code ? 'red' : 'dim', `< GOAWAY ${h2.goaway.name} (${h2.goaway.code})`)}`);
+    }
+    if (h2.checks.length) {
+      section('HTTP/2: checks');
+      for (const check of h2.checks) {
+        const line = check.ok ? check.got : `expected ${check.expected}, got ${check.got}`;
+        out.push(`   ${mark(check.ok)} ${check.name.padEnd(10)} ${line}`);
+      }
+    }
+    out.push(`   ${paint('dim', `h2: ${h2.result}:`)} ${h2.detail}`);
+  }
   const { verdict } = report;
   section('Verdict');
   out.push(`   ${verdict.ok ? paint('green', 'OK') : paint('red', verdict.cause ?? verdict.kind ?? 'failed')}: ${verdict.message}`);

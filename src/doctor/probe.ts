@@ -5,9 +5,12 @@ import { SteadySocketError, type ErrorKind } from '../errors';
 import { checkProtocols } from '../options';
 import { maskProtocols, normalizeUrl, redactUrl } from '../url';
 import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, serverOf, type Detail } from './advice';
-import { clientFrame, closePayload, frameLength, OPCODE, parseFrame, type Frame } from './frames';
+import { clientFrame, closeOf, closePayload, nextFrame, OPCODE } from './frames';
+import { combine } from './combine';
+import { probeH2 } from './h2';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
 import { connectHead, connectLines, parseProxy, refusalCause, type Proxy } from './proxy';
+import { masked, redactHead } from './redact';
 import type { DoctorOptions, DoctorReport, StepName } from './report';
 import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head } from './wire';
 
@@ -15,16 +18,22 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** The longest timeout Node's timers hold (2^31 - 1 ms). */
 export const MAX_TIMEOUT = 2147483647;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|key|auth|pass/i;
-// Headers that hold no secret, whatever their names say: the request's own, and challenges.
-const OWN = /^(sec-websocket-key|sec-websocket-version|sec-websocket-extensions|sec-websocket-protocol|http2-settings|upgrade|connection|host|www-authenticate|proxy-authenticate)$/i;
-
 const invalid = (message: string): never => {
   throw new SteadySocketError('invalid-options', message);
 };
 
 /** Bad input throws at the call; everything the network does ends up in the report. */
-function check(url: string, options: DoctorOptions): { url: URL; headers: [string, string][]; timeout: number; upgrade: string; protocols: string[]; proxy?: Proxy } {
+interface Checked {
+  url: URL;
+  headers: [string, string][];
+  timeout: number;
+  upgrade: string;
+  protocols: string[];
+  proxy?: Proxy;
+  http2: boolean | 'auto';
+}
+
+function check(url: string, options: DoctorOptions): Checked {
   const upgrade = options.upgrade ?? 'websocket';
   if (typeof upgrade !== 'string' || !TOKEN.test(upgrade)) invalid(`upgrade must be an HTTP token, got ${JSON.stringify(upgrade)}`);
   const parsed = new URL(upgrade.toLowerCase() === 'websocket' ? normalizeUrl(url) : normalizeUrl(url).replace(/^ws/, 'http'));
@@ -40,28 +49,53 @@ function check(url: string, options: DoctorOptions): { url: URL; headers: [strin
   if (options.origin !== undefined && (typeof options.origin !== 'string' || /[\r\n]/.test(options.origin))) invalid('origin must be a one-line string');
   if (options.proxy !== undefined && typeof options.proxy !== 'string') invalid('proxy must be a URL string');
   const proxy = options.proxy ? parseProxy(options.proxy) : undefined;
-  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols), proxy };
-}
-
-/** Header values with secrets masked, names kept. */
-const masked = (lines: [string, string][]): [string, string][] => lines.map(([name, value]) => [name, !OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value]);
-
-/** Shows a head with every secret masked: query values, credentials, cookies, token-carrying subprotocols. */
-function redactHead(lines: [string, string][], first: string): string {
-  const shown = lines.map(([name, value]) => {
-    if (/^sec-websocket-protocol$/i.test(name)) return `${name}: ${maskProtocols(value.split(/\s*,\s*/)).join(', ')}`;
-    return `${name}: ${!OWN.test(name) && SECRET_HEADER.test(name) ? '***' : value}`;
-  });
-  return [first, ...shown].join('\r\n') + '\r\n\r\n';
+  const http2 = options.http2 ?? 'auto';
+  if (http2 !== true && http2 !== false && http2 !== 'auto') invalid(`http2 must be true, false or 'auto', got ${JSON.stringify(http2)}`);
+  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols), proxy, http2 };
 }
 
 /**
  * Runs one opening handshake by hand and reports every step: DNS, TCP, TLS, the request as sent, the
  * answer as received, the RFC 6455 checks of a 101, a ping and a close; or, for `upgrade: 'h2c'`, the
- * HTTP/2 cleartext upgrade and prior knowledge. The verdict's kind is the one the client reports.
+ * HTTP/2 cleartext upgrade and prior knowledge. Then, for `wss:` (or with `http2: true`), the same
+ * WebSocket over HTTP/2 (RFC 8441) on a connection of its own, in `report.h2`. The verdict's kind is the
+ * one the client reports; how the two checks make one verdict is `combine()`'s.
  */
 export async function probe(target: string, options: DoctorOptions = {}): Promise<DoctorReport> {
-  const { url, headers, timeout, upgrade, protocols, proxy } = check(target, options);
+  const checked = check(target, options);
+  const report = await http1(checked, options);
+  const { url, http2, proxy, upgrade } = checked;
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  // Through a proxy, node:http2's own connection would go around it; another Upgrade token is no WebSocket.
+  if (http2 === false || (http2 === 'auto' && !secure) || proxy || upgrade.toLowerCase() !== 'websocket') return report;
+  const reached = report.steps.some((step) => step.name === 'tcp' && step.ok);
+  const tlsStep = report.steps.find((step) => step.name === 'tls');
+  // Nothing is sent over a certificate that failed verification; other TLS failures may be ALPN's.
+  const tlsRefusedAlpn = !!tlsStep && !tlsStep.ok && /NO_APPLICATION_PROTOCOL/.test(tlsStep.detail);
+  if (!reached || (secure && !tlsRefusedAlpn && !(report.tls && (report.tls.verified || options.insecure)))) return report;
+  report.h2 = await probeH2({
+    url,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    address: report.dns!.used,
+    port: Number(url.port) || (secure ? 443 : 80),
+    secure,
+    ca: options.ca,
+    insecure: !!options.insecure,
+    timeout: checked.timeout,
+    protocols: checked.protocols,
+    origin: options.origin,
+    headers: checked.headers,
+    step: (name, ok, start, detail) => void report.steps.push({ name, ok, ms: since(start), detail }),
+  });
+  // Refused HTTP/1.1 itself: by ALPN over TLS; in cleartext by answering with HTTP/2 frames, or by
+  // closing without a word (HAProxy's `proto h2`), which combine() believes only if HTTP/2 answered.
+  const silent = /HTTP\/2 with prior knowledge only|closed the connection without answering/.test(report.verdict.message);
+  return combine(report, tlsRefusedAlpn || (!secure && !report.response && !report.verdict.ok && silent));
+}
+
+/** The HTTP/1.1 handshake (or another Upgrade token's), step by step. */
+async function http1(checked: Checked, options: DoctorOptions): Promise<DoctorReport> {
+  const { url, headers, timeout, upgrade, protocols, proxy } = checked;
   const mode = upgrade.toLowerCase() === 'websocket' ? 'websocket' : upgrade.toLowerCase() === 'h2c' ? 'h2c' : 'other';
   const report: DoctorReport = { url: redactUrl(url.href), upgrade, steps: [], checks: [], verdict: { ok: false, message: '', exitCode: 1 } };
   const secure = url.protocol === 'wss:' || url.protocol === 'https:';
@@ -408,18 +442,3 @@ async function readBody(wire: Wire, head: Head, deadline: number): Promise<Retur
   const body = bytes ?? wire.buffer.subarray(0, want);
   return body.length ? show(body) : undefined;
 }
-
-/** The next frame `wanted` accepts; others (a greeting message, a server's own ping) are skipped. */
-async function nextFrame(wire: Wire, deadline: number, wanted: (frame: Frame) => boolean): Promise<Frame | undefined> {
-  for (;;) {
-    const bytes = await wire.read(frameLength, deadline);
-    if (!bytes) return undefined;
-    const frame = parseFrame(bytes);
-    if (wanted(frame)) return frame;
-  }
-}
-
-const closeOf = (frame: Frame): { code?: number; reason: string } => ({
-  code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : undefined,
-  reason: frame.payload.subarray(2).toString('utf8'),
-});

@@ -25,10 +25,32 @@ export interface DoctorOptions {
    * never shown. The library reads no environment: `proxyFromEnv()` does, as the command does.
    */
   proxy?: string;
+  /**
+   * WebSocket over HTTP/2 (RFC 8441), checked after the HTTP/1.1 handshake (`report.h2`). `'auto'` (the
+   * default): for `wss:`/`https:` only, with ALPN `h2` on a second connection. `true`: also for `ws:`/`http:`,
+   * by prior knowledge (browsers never do that; a proxy in front may). `false`: HTTP/1.1 only. Never
+   * through a proxy, nor with an Upgrade token other than websocket.
+   */
+  http2?: boolean | 'auto';
 }
 
 /** The steps of a probe, in the order they run. */
-export type StepName = 'dns' | 'tcp' | 'proxy' | 'tls' | 'request' | 'response' | 'ping' | 'close' | 'h2c' | 'prior-knowledge';
+export type StepName =
+  | 'dns'
+  | 'tcp'
+  | 'proxy'
+  | 'tls'
+  | 'request'
+  | 'response'
+  | 'ping'
+  | 'close'
+  | 'h2c'
+  | 'prior-knowledge'
+  | 'h2-tls'
+  | 'h2-settings'
+  | 'h2-connect'
+  | 'h2-ping'
+  | 'h2-close';
 
 /** One step of the exchange, in order, with its duration. */
 export interface DoctorStep {
@@ -45,7 +67,7 @@ export interface DoctorStep {
 /** One line of the check list: pass or fail, expected against got. */
 export interface DoctorCheck {
   /** What is checked. */
-  name: 'status' | 'upgrade' | 'connection' | 'accept' | 'protocol' | 'extensions' | 'ping' | 'close' | 'settings';
+  name: 'status' | 'upgrade' | 'connection' | 'accept' | 'protocol' | 'extensions' | 'ping' | 'close' | 'settings' | 'alpn' | 'connect-protocol';
   /** Whether it passed. */
   ok: boolean;
   /** What RFC 6455 asks for. */
@@ -192,6 +214,8 @@ export interface DoctorReport {
   };
   /** With `upgrade: 'h2c'`: what the HTTP/2 cleartext upgrade found. */
   h2c?: H2cReport;
+  /** WebSocket over HTTP/2 (RFC 8441): what a browser that uses it meets (`http2` option). */
+  h2?: H2Report;
   /** What the client would report, and what to do. */
   verdict: DoctorVerdict;
 }
@@ -209,14 +233,7 @@ export interface H2cReport {
   /** The first frame after the 101 (or instead of a status line), described. */
   frame?: string;
   /** The server's SETTINGS, when it sent them. */
-  settings?: {
-    /** The setting's number. */
-    id: number;
-    /** Its name (`SETTINGS_MAX_CONCURRENT_STREAMS`, ...). */
-    name: string;
-    /** Its value. */
-    value: number;
-  }[];
+  settings?: H2Setting[];
   /** The same server asked with HTTP/2 prior knowledge (`node:http2`), cleartext URLs only. */
   priorKnowledge?: {
     /** Whether it answered over HTTP/2. */
@@ -227,5 +244,90 @@ export interface H2cReport {
     error?: string;
     /** How long it took, ms. */
     ms: number;
+  };
+}
+
+/** One setting of an HTTP/2 SETTINGS frame, as on the wire. */
+export interface H2Setting {
+  /** The setting's number. */
+  id: number;
+  /** Its name (`MAX_CONCURRENT_STREAMS`, `ENABLE_CONNECT_PROTOCOL`, ...). */
+  name: string;
+  /** Its value. */
+  value: number;
+}
+
+/**
+ * What WebSocket over HTTP/2 came to (`report.h2.result`). `works`: the extended CONNECT was answered
+ * 200, a ping got its pong and the close 1000. `not-advertised`: HTTP/2 without
+ * `SETTINGS_ENABLE_CONNECT_PROTOCOL`, so browsers use HTTP/1.1 for WebSockets. `connect-refused`:
+ * advertised, but the CONNECT was answered with another status. `connect-reset`: advertised, but the
+ * stream was reset, the connection went away, or no answer came in time. `websocket-broken`: the
+ * CONNECT was answered 200, but the WebSocket over it failed (a subprotocol, an extension, no pong, a
+ * bad close). `no-h2`: the server does not speak HTTP/2 here. `failed`: no HTTP/2 connection for
+ * another reason (TCP, TLS, no SETTINGS in time).
+ */
+export type H2Result = 'works' | 'not-advertised' | 'connect-refused' | 'connect-reset' | 'websocket-broken' | 'no-h2' | 'failed';
+
+/** WebSocket over HTTP/2 (RFC 8441), on a connection of its own (`report.h2`). */
+export interface H2Report {
+  /** How HTTP/2 was reached: TLS with ALPN `h2` offered alone, or cleartext by prior knowledge. */
+  via: 'alpn' | 'prior-knowledge';
+  /** What it came to. */
+  result: H2Result;
+  /** What was seen, one line. */
+  detail: string;
+  /** Which protocols the server accepts by ALPN (TLS only): `h2`, `http/1.1`, `both`, or `none` of the two. */
+  accepts?: 'h2' | 'http/1.1' | 'both' | 'none';
+  /** The TLS handshake of this connection (ALPN `h2` offered). */
+  tls?: TlsFacts;
+  /** The server's first SETTINGS frame, setting by setting, as on the wire. */
+  settings?: H2Setting[];
+  /** Whether the server advertised `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1` (RFC 8441 §3). */
+  enableConnectProtocol?: boolean;
+  /** The extended CONNECT as sent (pseudo-headers first), secrets masked. */
+  request?: {
+    /** Every field, in order, as `[name, value]`. */
+    headers: [string, string][];
+    /** The same as lines. */
+    head: string;
+  };
+  /** The answer to the CONNECT, secrets masked. */
+  response?: {
+    /** Its `:status`. */
+    status: number;
+    /** Every field, `:status` first. */
+    headers: [string, string][];
+    /** The same as lines. */
+    head: string;
+    /** The first 512 bytes of a refusal's body. */
+    body?: DoctorBytes;
+  };
+  /** The server reset the CONNECT stream (RST_STREAM): its error code, by number and name. */
+  reset?: {
+    /** The code (RFC 9113 §7). */
+    code: number;
+    /** Its name: `REFUSED_STREAM`, `CANCEL`, `PROTOCOL_ERROR`, ... */
+    name: string;
+  };
+  /** The server ended the connection (GOAWAY): its error code. */
+  goaway?: {
+    /** The code (RFC 9113 §7). */
+    code: number;
+    /** Its name. */
+    name: string;
+  };
+  /** Why the connection failed, as Node names it. */
+  error?: string;
+  /** The check list of HTTP/2: `alpn`, `connect-protocol`, then for the CONNECT `status`, `protocol`, `extensions`, `ping`, `close`. */
+  checks: DoctorCheck[];
+  /** ms of the ping/pong round trip over the stream. */
+  rtt?: number;
+  /** The server's answer to the closing handshake. */
+  close?: {
+    /** The close code the server answered with. */
+    code?: number;
+    /** Its reason. */
+    reason: string;
   };
 }

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { TlsFacts } from './report';
 
@@ -7,8 +8,9 @@ import type { TlsFacts } from './report';
 export const since = (start: number): number => Math.round((performance.now() - start) * 10) / 10;
 
 /**
- * Bytes from a socket, read as they come: the doctor reads a response head, a body, frames, each
- * with a deadline, and must see an end or a reset as what it is rather than as an exception.
+ * Bytes from a socket (or an HTTP/2 stream), read as they come: the doctor reads a response head, a
+ * body, frames, each with a deadline, and must see an end or a reset as what it is rather than as an
+ * exception.
  */
 export class Wire {
   buffer = Buffer.alloc(0);
@@ -37,7 +39,7 @@ export class Wire {
     ['end', () => this.#end()],
   ];
 
-  constructor(readonly socket: Socket) {
+  constructor(readonly socket: Duplex) {
     for (const [event, listener] of this.#listeners) socket.on(event, listener);
   }
 

@@ -20,9 +20,12 @@ const PACKAGES: Record<string, string> = {
   '/usr/bin/h2o': 'h2o',
   '/usr/sbin/nghttpd': 'nghttp2-server',
   '/usr/bin/python3': 'python3-websockets',
+  '/usr/sbin/haproxy': 'haproxy',
+  '/usr/sbin/apache2': 'apache2',
+  '/usr/bin/hypercorn': 'python3-hypercorn',
 };
 
-function need(binary: string): void {
+export function need(binary: string): void {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install ${PACKAGES[binary]} (as .ci/run does)`);
 }
 
@@ -54,7 +57,7 @@ async function listening(port: number, child: ChildProcess, output: () => string
   throw new Error(`nothing listened on ${port} within ${timeout} ms: ${output()}`);
 }
 
-async function run(binary: string, args: string[], port: number, folder: string): Promise<RealServer> {
+export async function run(binary: string, args: string[], port: number, folder: string): Promise<RealServer> {
   need(binary);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: folder });
   let output = '';
@@ -81,7 +84,7 @@ async function run(binary: string, args: string[], port: number, folder: string)
   };
 }
 
-const folder = (name: string): string => {
+export const folder = (name: string): string => {
   const path = mkdtempSync(join(tmpdir(), `steadysocket-${name}-`));
   // h2o drops root for nobody: what it serves must be readable by everyone.
   chmodSync(path, 0o755);
