@@ -182,11 +182,13 @@ export async function startHypercorn(certificates: TestCertificates): Promise<Re
 
 /**
  * Node's http2 over TLS. `works`: advertises RFC 8441 and runs an echoing WebSocket on every extended
- * CONNECT. `refuses`: advertises it and answers every CONNECT with 405, or at `/reset` resets the stream
- * (REFUSED_STREAM), as a server or proxy that does not route the CONNECT does; HTTP/1.1 upgrades work.
- * `h2-only`: ALPN h2 alone, without RFC 8441. Pages from `pages`, if given.
+ * CONNECT. `refuses`, the broken advertiser: advertises it, but a 'request' listener makes Node answer
+ * every CONNECT with 405 (nodejs/node#36977); at `/reset` it resets the stream (REFUSED_STREAM), at
+ * `/mute` it answers 200 and then nothing. HTTP/1.1 upgrades work in both. `no-rfc8441`: h2 and
+ * http/1.1 without RFC 8441 (nginx's case). `h2-only`: ALPN h2 alone, without RFC 8441. Pages from
+ * `pages`, if given.
  */
-export type NodeH2Mode = 'works' | 'refuses' | 'h2-only';
+export type NodeH2Mode = 'works' | 'refuses' | 'no-rfc8441' | 'h2-only';
 
 export interface NodeH2Server {
   port: number;
@@ -201,7 +203,7 @@ export async function startNodeH2(mode: NodeH2Mode, certificates: TestCertificat
     key: certificates.key,
     cert: certificates.cert,
     allowHTTP1: mode !== 'h2-only',
-    settings: { enableConnectProtocol: mode !== 'h2-only' },
+    settings: { enableConnectProtocol: mode === 'works' || mode === 'refuses' },
   });
   const arrivals: string[] = [];
   const wss = new WebSocketServer({ noServer: true });
@@ -219,6 +221,7 @@ export async function startNodeH2(mode: NodeH2Mode, certificates: TestCertificat
     }
     if (mode === 'refuses') {
       if (String(headers[':path']).startsWith('/reset')) return void stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      if (String(headers[':path']).startsWith('/ended')) return void stream.respond({ ':status': 200 }, { endStream: true });
       // Left to the compatibility layer: with a 'request' listener and no 'connect' one, Node answers 405.
       return;
     }
