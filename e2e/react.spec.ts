@@ -235,7 +235,7 @@ test('a new URL closes the old socket and opens one; what was sent while it conn
   expect((await received(page)).filter((data) => data === 'during the URL change')).toHaveLength(1);
 });
 
-test('state and error follow an outage and its end, then a 401 on the upgrade shows unauthorized', async ({ page }) => {
+test('state and error follow an outage and its end; a 401 on the upgrade shows unauthorized, a bad URL invalid-url', async ({ page }) => {
   await show(page, { url: server.url('/a') });
   await expect(page.locator('#state')).toHaveText('open');
   await expect(page.locator('#error')).toHaveText('');
@@ -252,4 +252,9 @@ test('state and error follow an outage and its end, then a 401 on the upgrade sh
   await expect(page.locator('#error')).toHaveText('unauthorized 401');
   await expect(page.locator('#state')).toHaveText('closed');
   await expect.poll(() => server.open()).toBe(0);
+
+  // A URL the client refuses is shown, not thrown from the effect.
+  await show(page, { url: 'ftp://127.0.0.1/' });
+  await expect(page.locator('#error')).toHaveText('invalid-url');
+  await expect(page.locator('#state')).toHaveText('closed');
 });

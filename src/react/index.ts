@@ -91,7 +91,7 @@ export function useSteadySocket(url: UrlSource | null | undefined, options: UseS
   useInsertionEffect(() => {
     latest.current = { url, options, urlKey, key };
   });
-  const outbox = useRef(new Outbox<SteadySocket, SendData>()).current;
+  const [outbox] = useState(() => new Outbox<SteadySocket, SendData>());
   const live = useRef<Live | null>(null);
   const [view, setView] = useState<View>(() => ({ socket: null, state: urlKey === null ? 'closed' : 'connecting', error: undefined }));
 
@@ -112,7 +112,7 @@ export function useSteadySocket(url: UrlSource | null | undefined, options: UseS
     } catch (error) {
       live.current = { socket: null, url: urlKey, options: key };
       setView({ socket: null, state: 'closed', error: error as SteadySocketError });
-      return;
+      return () => void (live.current = null);
     }
     let error: SteadySocketError | undefined;
     const show = (): void => setView({ socket, state: socket.state, error });
