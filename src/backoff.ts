@@ -33,6 +33,7 @@ export function backoffDelay(
   minDelay = 0,
   random: () => number = Math.random,
   phase = random(),
+  spread = phase,
 ): number {
   const { initialDelay, maxDelay, factor, jitter } = options;
   const grown = initialDelay * Math.pow(factor, Math.max(0, wait - 2));
@@ -46,8 +47,8 @@ export function backoffDelay(
           ? cap / 2 + (random() * cap) / 2
           : random() * cap;
   // A floor the server sent to every client would bring them all back at the same instant, just when
-  // it said it was overloaded: past the floor, each keeps its place (its phase) over one initialDelay.
+  // it said it was overloaded: past the floor, each spreads over one initialDelay, at `spread`.
   // The floor is capped first and the spread added after, or a floor past maxDelay (Retry-After:
   // 3600) would bring every client back at exactly maxDelay. Timers take at most 2^31 - 1 ms.
-  return Math.round(Math.min(MAX_TIMER, Math.max(delay, minDelay && Math.min(maxDelay, minDelay) + (jitter === 'none' ? 0 : phase * initialDelay))));
+  return Math.round(Math.min(MAX_TIMER, Math.max(delay, minDelay && Math.min(maxDelay, minDelay) + (jitter === 'none' ? 0 : spread * initialDelay))));
 }

@@ -76,5 +76,9 @@ export function decide(
   const floor = Math.min(info.code === 1013 ? TRY_AGAIN_LATER_DELAY : (info.error?.retryAfter ?? 0), policy.maxDelay);
   // The n-th wait of a failure streak lasts up to initialDelay × factor^(n-1), whether the streak
   // began with a failed first connect or with the drop of a connection that lasted.
-  return { delay: backoffDelay(wait, policy, floor, random, phase), floor };
+  // Past 1013 (the same 5 s for every client) each keeps its place, its phase. Past a Retry-After, a
+  // fresh draw: a server that paces hands out its floors in the order clients came, which is the
+  // order of their phases, and the same phase again would bring each second's clients back in one
+  // burst (bench/RESULTS.md, the fleet model, refused by `ticket`).
+  return { delay: backoffDelay(wait, policy, floor, random, phase, info.code === 1013 ? phase : random()), floor };
 }

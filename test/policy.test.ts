@@ -35,6 +35,20 @@ describe('decide', () => {
     expect(decide({ ...policy, shouldReconnect: () => true }, { code: 3000, reason: '', attempt: 1 }).delay).toBe(100);
   });
 
+  it('spreads clients past a Retry-After with a fresh draw, and past 1013 by their phase', () => {
+    const staggered: ReconnectPolicy = { ...policy, jitter: 'staggered', initialDelay: 1000, maxDelay: 30000 };
+    const retryAfter = new SteadySocketError('server-error', '503', { retryAfter: 5000 });
+    // A pacing server hands out floors in the order clients came, the order of their phases: the
+    // spread past a Retry-After must not repeat the phase, or each second's clients come back together.
+    let draws = 0;
+    const random = (): number => [0.1, 0.9][draws++ % 2]!;
+    const delays = [0, 1].map(() => decide(staggered, failed(1, retryAfter), 1, random, 0.5).delay);
+    expect(delays).toEqual([5100, 5900]);
+    // 1013: the same 5 s for everyone, and their order is what keeps them apart: the phase.
+    const closes = [0, 1].map(() => decide(staggered, { code: 1013, reason: '', attempt: 1 }, 1, random, 0.5).delay);
+    expect(closes).toEqual([5500, 5500]);
+  });
+
   it('follows close codes when no error explains the end, and shouldReconnect over both', () => {
     expect(decide(policy, { code: 1008, reason: 'policy', attempt: 1 })).toEqual({ wanted: false });
     expect(decide(policy, { code: 1001, reason: '', attempt: 1 }).delay).toBe(100);
