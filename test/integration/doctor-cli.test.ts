@@ -170,6 +170,23 @@ describe('steadysocket doctor', () => {
     expect(stdout).toMatch(/-V, --version/);
   });
 
+  it('--http2 checks a ws: URL over HTTP/2 by prior knowledge too, --json carries it as h2; --http1 skips it; both at once is bad usage', async () => {
+    const both = await run(['doctor', echo.url, '--http2', '--json']);
+    expect(both.code).toBe(0);
+    const report = JSON.parse(both.stdout) as { h2?: { via: string; result: string }; verdict: { ok: boolean; message: string } };
+    // ws speaks no HTTP/2: browsers and clients use HTTP/1.1, which is fine.
+    expect(report.h2).toMatchObject({ via: 'prior-knowledge', result: 'no-h2' });
+    expect(report.verdict.message).toContain('no HTTP/2 here');
+    const text = await run(['doctor', echo.url, '--http2']);
+    expect(text.stdout).toContain('WebSocket over HTTP/2 (RFC 8441), a second connection by prior knowledge:');
+    expect(text.stdout).toMatch(/HTTP\/2: the server's SETTINGS \(prior knowledge\) .*✗/);
+    const skipped = await run(['doctor', echo.url.replace('ws:', 'http:'), '--http1', '--json']);
+    expect(JSON.parse(skipped.stdout).h2).toBeUndefined();
+    const usage = await run(['doctor', echo.url, '--http1', '--http2']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--http1 and --http2 exclude each other');
+  });
+
   it("-H replaces the default Host and User-Agent, as curl's does", async () => {
     seen.length = 0;
     const { code, stdout } = await run(['doctor', echo.url, '-H', 'Host: chat.example.test', '-H', 'User-Agent: mine/1']);
