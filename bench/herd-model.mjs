@@ -4,7 +4,7 @@
 // many times, and the table gives the median peak per 100 ms and the median time until all are back,
 // to set beside the measured ones (`npm run bench herd`). Then a fleet of 10^3 to 10^6 clients against
 // a server of finite capacity (bench/fleet-model.mjs), each schedule and each way of refusing, with
-// the goals issue 25 sets for the default checked; `npm run bench fleet` sets real sockets beside it.
+// the goals set for the default checked; `npm run bench fleet` sets real sockets beside it.
 import { median, fmt } from './lib.mjs';
 import { loadPolicy, schedules, seeded } from './schedules.mjs';
 import { REFUSALS, SPARK_LEGEND, peakRate, peakWasted, simulate, sparkline } from './fleet-model.mjs';
@@ -135,7 +135,7 @@ function fleet() {
   return { summary, text: text.join('\n') };
 }
 
-/** The issue's goals for the default, at N = 10⁶ (N/C = 20 s), met or not. */
+/** The goals set for the default, at N = 10⁶ (N/C = 20 s), met or not. */
 function goals(summary) {
   const bound = FLEET.at(-1) / CAPACITY + 10;
   const at = (refusal, name = DEFAULT, n = FLEET.at(-1)) => summary.restart[refusal][name][n];
@@ -152,7 +152,7 @@ function goals(summary) {
     );
     rows.push(`| \`${refusal}\`: beaten on both time and attempts by no other library at any N | ${beaten.length ? beaten.join(', ') : 'none'} | ${yes(!beaten.length)} |`);
   }
-  return [`The default against the goals of issue 25 (N = 10⁶, N/C = 20 s; the lower bound is 20 s):`, '', '| goal | the default | |', '|---|---:|---|', ...rows];
+  return [`The default against the goals set for it (N = 10⁶, N/C = 20 s; the lower bound is 20 s):`, '', '| goal | the default | |', '|---|---:|---|', ...rows];
 }
 
 export async function run() {

@@ -95,6 +95,9 @@ describe('quoted numbers', () => {
   const seconds = (ms: string): string => `${(Number(ms.replace(/[^\d.]/g, '')) / 1000).toFixed(1)} s`;
   const kb = (bytes: string | number): string => `${(Number(String(bytes).replace(/,/g, '')) / 1000).toFixed(1)} KB`;
   const HERD = 'Herd: 500 clients';
+  const FLEET = 'Herd model';
+  /** The fleet model's N = 10⁶ cell of a schedule, for one refusal (its tables come in this order). */
+  const fleet = (refusal: number, name: string): string => cell(FLEET, refusal, name, 'N = 10⁶ (N/C = 20.00 s)');
   const NODE = 'Node: send';
   const HEAP = 'Node: heap';
 
@@ -122,6 +125,20 @@ describe('quoted numbers', () => {
       '| herd: 500 clients',
       [`peak ${cell(HERD, 0, 'steadysocket', 'peak per 100 ms')} `, `peak ${cell(HERD, 1, 'steadysocket', 'peak per 100 ms')}, ${seconds(cell(HERD, 1, 'steadysocket', 'all back after'))}`],
     ],
+    // The fleet model's tables: 0 the 500 clients, then 1013, reset, retry-after, ticket, timeout.
+    ...(
+      [
+        ['| answers 503 with `Retry-After` = the next second', 4],
+        ['| answers 503 with a fixed', 3],
+        ['| accepts, then closes with 1013', 1],
+        ['| resets the connection', 2],
+        ['| lets the handshake hang', 5],
+      ] as const
+    ).map(([row, table]): [string, string, string[]] => [
+      'docs/performance.md',
+      row,
+      ['steadysocket (default: staggered, 1.5 s × 1.3)', 'socket.io-client', 'partysocket', 'reconnecting-websocket'].map((name) => fleet(table, name)),
+    ]),
     ...['steadysocket', 'socket.io-client', 'partysocket', 'reconnecting-websocket'].map((name): [string, string, string[]] => [
       'docs/performance.md',
       `| ${name === 'steadysocket' ? 'steadysocket (defaults)' : name} |`,
