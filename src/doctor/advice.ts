@@ -73,7 +73,7 @@ export const CAUSE_HINTS: Record<DoctorCause, string> = {
 // Spring Framework #34044, Go #71128 met it).
 const ROUTE_CONNECT =
   'Browsers that see SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (Firefox; Chromium on a connection it already holds) open the WebSocket with it and fail, while HTTP/1.1 clients (Node, curl, this doctor\'s first check) work. ' +
-  'Either route the extended CONNECT (:protocol websocket) to the WebSocket server (HAProxy 2.4+ turns it into an HTTP/1.1 upgrade by itself; Apache 2.4.58+: H2WebSockets on with mod_proxy_wstunnel; ' +
+  'Either route the extended CONNECT (:protocol websocket) to the WebSocket server (HAProxy 2.4+ turns it into an HTTP/1.1 upgrade by itself; Apache 2.4 with mod_http2: H2WebSockets on and mod_proxy_wstunnel; ' +
   "Node's http2: handle the 'stream' event for it, and no 'request' listener, which answers it 405, nodejs/node#36977), or stop advertising it (Node: settings.enableConnectProtocol false; Apache: H2WebSockets off), and browsers use HTTP/1.1.";
 
 const PROXY =
