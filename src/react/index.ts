@@ -4,19 +4,11 @@
 // The socket is made in an effect and closed in its cleanup, never in render: the server renders no
 // socket, and StrictMode's second mount closes the first socket before it has started connecting
 // (a SteadySocket starts on the next microtask).
-import { useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
-import { SteadySocket, SteadySocketError, type MessageData, type SendData, type SocketState, type SteadySocketOptions, type UrlSource } from 'steadysocket';
-import { optionsKey, readThrough } from './options';
-import { Outbox } from './outbox';
+import { useEffect, useInsertionEffect, useRef, useState } from 'react';
+import type { SendData, SocketState, SteadySocket, SteadySocketError, UrlSource } from 'steadysocket';
+import { Link, rendered, type UseSteadySocketOptions, type View } from './link';
 
-/** The options of {@link useSteadySocket}: those of `SteadySocket`, and `onMessage`. */
-export interface UseSteadySocketOptions extends SteadySocketOptions {
-  /**
-   * Called with every message, without a render. The latest render's function is called, so an
-   * inline arrow is fine (it does not reconnect). Default: none.
-   */
-  onMessage?: (data: MessageData, socket: SteadySocket) => void;
-}
+export type { UseSteadySocketOptions };
 
 /** What {@link useSteadySocket} returns. Render with `state` and `error`; send with `send`. */
 export interface UseSteadySocketResult {
@@ -47,20 +39,6 @@ export interface UseSteadySocketResult {
   send: (data: SendData) => void;
 }
 
-/** The socket of the last effect, and the URL and options it was made for. */
-interface Live {
-  /** `null` when the URL or the options were refused. */
-  socket: SteadySocket | null;
-  url: string;
-  options: string;
-}
-
-interface View {
-  socket: SteadySocket | null;
-  state: SocketState;
-  error: SteadySocketError | undefined;
-}
-
 /**
  * One `SteadySocket` for as long as the component is mounted, closed on unmount. A new socket when
  * `url` or the options' values change, not their identity: an inline options object does not
@@ -83,81 +61,17 @@ interface View {
  * }
  */
 export function useSteadySocket(url: UrlSource | null | undefined, options: UseSteadySocketOptions = {}): UseSteadySocketResult {
-  const urlKey = url == null ? null : typeof url === 'function' ? 'function' : `url:${url}`;
-  const key = optionsKey(options);
-  const latest = useRef({ url, options, urlKey, key });
+  const now = rendered(url, options);
+  const latest = useRef(now);
   // Before any effect of this commit, so a send() from one goes to the socket of what was rendered;
   // an insertion effect, unlike a layout effect, is silent in React 18's server renderer.
   useInsertionEffect(() => {
-    latest.current = { url, options, urlKey, key };
+    latest.current = now;
   });
-  const [outbox] = useState(() => new Outbox<SteadySocket, SendData>());
-  const live = useRef<Live | null>(null);
-  const [view, setView] = useState<View>(() => ({ socket: null, state: urlKey === null ? 'closed' : 'connecting', error: undefined }));
-
-  useEffect(() => {
-    if (urlKey === null) {
-      outbox.clear();
-      setView({ socket: null, state: 'closed', error: undefined });
-      return;
-    }
-    const read = () => latest.current;
-    const { url: source, options: given } = read();
-    // onMessage is the hook's, and SteadySocket refuses options it does not know.
-    const socketOptions: SteadySocketOptions & { onMessage?: unknown } = { ...given };
-    delete socketOptions.onMessage;
-    let socket: SteadySocket;
-    try {
-      socket = new SteadySocket(readThrough(source!, () => read().url), readThrough(socketOptions, () => read().options));
-    } catch (error) {
-      live.current = { socket: null, url: urlKey, options: key };
-      setView({ socket: null, state: 'closed', error: error as SteadySocketError });
-      return () => void (live.current = null);
-    }
-    let error: SteadySocketError | undefined;
-    const show = (): void => setView({ socket, state: socket.state, error });
-    const onState = (state: SocketState): void => {
-      if (state === 'open') {
-        outbox.flushed(socket);
-        error = undefined;
-      }
-      show();
-    };
-    const onError = (failure: SteadySocketError): void => {
-      error = failure;
-      show();
-    };
-    const onData = (data: MessageData): void => read().options.onMessage?.(data, socket);
-    socket.on('state', onState).on('error', onError).on('message', onData);
-    // With new options that keep fewer messages (`buffer`), what does not fit is dropped: said so.
-    error = outbox.handOver(urlKey, socket, (data) => socket.send(data)) as SteadySocketError | undefined;
-    live.current = { socket, url: urlKey, options: key };
-    show();
-    return () => {
-      live.current = null;
-      socket.off('state', onState).off('error', onError).off('message', onData);
-      void socket.close();
-    };
-    // `url` and `options` are read through `latest`: only what they are worth counts.
-  }, [urlKey, key, outbox]);
-
-  const send = useCallback(
-    (data: SendData): void => {
-      const { urlKey: url, key: options, options: given } = latest.current;
-      const current = live.current;
-      const made = current && current.url === url && current.options === options;
-      if (made && current.socket) {
-        current.socket.send(data);
-        if (current.socket.state !== 'open') outbox.push(data, url, current.socket);
-        return;
-      }
-      if (url === null || made || given.buffer === false) {
-        throw new SteadySocketError('not-open', url === null ? 'cannot send without a URL' : made ? 'cannot send: the socket could not be made' : 'cannot send while connecting');
-      }
-      // No socket for what was rendered yet (between a render and its effect): the next one sends it.
-      outbox.push(data, url);
-    },
-    [outbox],
-  );
+  const [view, setView] = useState<View>(() => ({ socket: null, state: now.urlKey === null ? 'closed' : 'connecting', error: undefined }));
+  const [link] = useState(() => new Link(() => latest.current, setView));
+  // `url` and `options` are read through `latest`: only what they are worth counts.
+  useEffect(() => link.open(), [link, now.urlKey, now.key]);
+  const send = link.send;
   return { socket: view.socket, state: view.state, error: view.error, send };
 }
