@@ -1,6 +1,8 @@
 // steadysocket/core: the client without the browser handshake probes and the per-kind hints, for
 // bundles that count their bytes. `steadysocket` is the same client with both.
 export { SteadySocket } from './socket';
+export { SteadyWebSocket } from './dropin';
+export type { SteadyWebSocketClass, SteadyCloseEvent, SteadyErrorEvent, EventHandler } from './dropin';
 export type { SteadySocketEvents } from './events';
 export type { UrlSource } from './attempt';
 export { SteadySocketError, isSteadySocketError } from './errors';
