@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CAUSE_EXIT_CODES, EXIT_CODES, formatReport, probe, proxyFromEnv, type DoctorCause, type DoctorOptions } from './doctor';
-import { MAX_TIMEOUT } from './doctor/probe';
+import { MAX_TIMEOUT } from './doctor/check';
 import { parseProxy, proxyAgent } from './doctor/proxy';
 import { isSteadySocketError, type ErrorKind } from './errors';
 import { SteadySocket } from './index';

@@ -1,58 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { classifyNodeError, responseError } from '../classify';
-import { SteadySocketError, type ErrorKind } from '../errors';
-import { checkProtocols } from '../options';
-import { maskProtocols, normalizeUrl, redactUrl } from '../url';
+import type { ErrorKind } from '../errors';
+import { redactUrl } from '../url';
 import { advise, CAUSE_EXIT_CODES, EXIT_CODES, hintFor, serverOf, type Detail } from './advice';
-import { clientFrame, closeOf, closePayload, nextFrame, OPCODE } from './frames';
+import { check, type Checked } from './check';
+import { pingAndClose, upgradeChecks } from './checks';
 import { combine } from './combine';
 import { probeH2 } from './h2';
 import { looksLikeFrame, probeH2c, H2C_SETTINGS } from './h2c';
-import { connectHead, connectLines, parseProxy, refusalCause, type Proxy } from './proxy';
+import { connectHead, connectLines, refusalCause, type Proxy } from './proxy';
 import { masked, redactHead } from './redact';
 import type { DoctorOptions, DoctorReport, StepName } from './report';
-import { connectTcp, header, headLength, hex, parseHead, resolve, show, since, startTls, Wire, type Head } from './wire';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-/** The longest timeout Node's timers hold (2^31 - 1 ms). */
-export const MAX_TIMEOUT = 2147483647;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
-const invalid = (message: string): never => {
-  throw new SteadySocketError('invalid-options', message);
-};
-
-/** Bad input throws at the call; everything the network does ends up in the report. */
-interface Checked {
-  url: URL;
-  headers: [string, string][];
-  timeout: number;
-  upgrade: string;
-  protocols: string[];
-  proxy?: Proxy;
-  http2: boolean | 'auto';
-}
-
-function check(url: string, options: DoctorOptions): Checked {
-  const upgrade = options.upgrade ?? 'websocket';
-  if (typeof upgrade !== 'string' || !TOKEN.test(upgrade)) invalid(`upgrade must be an HTTP token, got ${JSON.stringify(upgrade)}`);
-  const parsed = new URL(upgrade.toLowerCase() === 'websocket' ? normalizeUrl(url) : normalizeUrl(url).replace(/^ws/, 'http'));
-  const timeout = options.timeout ?? 10000;
-  if (typeof timeout !== 'number' || !(timeout >= 1) || !Number.isFinite(timeout)) invalid(`timeout must be a finite number >= 1, got ${String(timeout)}`);
-  // Node's timers hold a signed 32-bit count of ms: more becomes 1 ms, with a warning.
-  if (timeout > MAX_TIMEOUT) invalid(`timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days), got ${timeout}`);
-  const headers = Array.isArray(options.headers) ? options.headers : Object.entries(options.headers ?? {});
-  for (const [name, value] of headers) {
-    if (!TOKEN.test(name) || name.includes('/')) invalid(`header name ${JSON.stringify(name)} is not an HTTP token`);
-    if (typeof value !== 'string' || /[\r\n]/.test(value)) invalid(`header ${name} must be a one-line string`);
-  }
-  if (options.origin !== undefined && (typeof options.origin !== 'string' || /[\r\n]/.test(options.origin))) invalid('origin must be a one-line string');
-  if (options.proxy !== undefined && typeof options.proxy !== 'string') invalid('proxy must be a URL string');
-  const proxy = options.proxy ? parseProxy(options.proxy) : undefined;
-  const http2 = options.http2 ?? 'auto';
-  if (http2 !== true && http2 !== false && http2 !== 'auto') invalid(`http2 must be true, false or 'auto', got ${JSON.stringify(http2)}`);
-  return { url: parsed, headers, timeout, upgrade, protocols: checkProtocols(options.protocols), proxy, http2 };
-}
+import { connectTcp, header, headLength, hex, parseHead, readBody, resolve, show, since, startTls, Wire, type Head } from './wire';
 
 /**
  * Runs one opening handshake by hand and reports every step: DNS, TCP, TLS, the request as sent, the
@@ -329,31 +289,8 @@ async function http1(checked: Checked, options: DoctorOptions): Promise<DoctorRe
   }
 
   async function websocketChecks(wire: Wire, head: Head, key: string): Promise<DoctorReport> {
-    const expected = createHash('sha1').update(key + GUID).digest('base64');
-    const accept = header(head.headers, 'sec-websocket-accept');
-    const echoed = accept === key;
-    report.checks.push({
-      name: 'accept',
-      ok: accept === expected,
-      expected,
-      got: accept ?? '(absent)',
-      note: echoed ? 'the key itself was echoed' : accept === 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' ? "RFC 6455's example value, right only for its example key" : undefined,
-    });
-    const chosen = header(head.headers, 'sec-websocket-protocol');
-    report.checks.push({
-      name: 'protocol',
-      ok: protocols.length ? chosen !== undefined && protocols.includes(chosen) : chosen === undefined,
-      expected: protocols.length ? `one of ${maskProtocols(protocols).join(', ')}` : '(absent: none offered)',
-      got: chosen === undefined ? '(absent)' : maskProtocols([chosen])[0]!,
-    });
-    const extensions = header(head.headers, 'sec-websocket-extensions');
-    const names = extensions ? extensions.split(',').map((item) => item.split(';')[0]!.trim()) : [];
-    report.checks.push({
-      name: 'extensions',
-      ok: names.every((name) => name === 'permessage-deflate'),
-      expected: 'none, or permessage-deflate (offered)',
-      got: extensions ?? '(absent)',
-    });
+    const { checks, echoed } = upgradeChecks(head, key, protocols);
+    report.checks.push(...checks);
     const bad = report.checks.find((line) => !line.ok);
     if (bad) {
       const kind: ErrorKind = bad.name === 'protocol' ? 'subprotocol-mismatch' : bad.name === 'extensions' ? 'extension-mismatch' : 'bad-upgrade-header';
@@ -361,31 +298,10 @@ async function http1(checked: Checked, options: DoctorOptions): Promise<DoctorRe
     }
 
     // 6. A ping and a clean close over the open connection.
-    const payload = randomBytes(8);
-    start = performance.now();
-    wire.write(clientFrame(OPCODE.ping, payload));
-    const pong = await nextFrame(wire, start + timeout, (frame) => frame.opcode === OPCODE.close || (frame.opcode === OPCODE.pong && frame.payload.equals(payload)));
-    if (pong?.opcode === OPCODE.pong) {
-      report.rtt = since(start);
-      report.checks.push({ name: 'ping', ok: true, expected: 'a pong with the same payload', got: `pong in ${report.rtt} ms` });
-      step('ping', true, start, `pong in ${report.rtt} ms`);
-    } else {
-      const got = pong ? `a close frame (${closeOf(pong).code ?? 'no code'})` : wire.ended ? 'the connection closed' : 'nothing in time';
-      report.checks.push({ name: 'ping', ok: false, expected: 'a pong with the same payload', got });
-      step('ping', false, start, got);
-      if (pong) report.close = closeOf(pong);
-      return fail('heartbeat-timeout', `the connection opened, but the ping got ${got}`, { check: 'ping' });
-    }
-    start = performance.now();
-    wire.write(clientFrame(OPCODE.close, closePayload(1000)));
-    const closing = await nextFrame(wire, start + timeout, (frame) => frame.opcode === OPCODE.close);
-    report.close = closing ? closeOf(closing) : undefined;
-    const code = report.close?.code;
-    const closeOk = code === 1000;
-    const got = closing ? `${code ?? 'no code'}${report.close!.reason ? ' ' + report.close!.reason : ''}` : 'no close frame';
-    report.checks.push({ name: 'close', ok: closeOk, expected: '1000', got });
-    step('close', closeOk, start, got);
-    if (!closeOk) return fail('protocol-error', `the closing handshake got ${got}`, { check: 'close' });
+    const failedCheck = await pingAndClose(wire, timeout, report, step);
+    const got = report.checks.at(-1)!.got;
+    if (failedCheck === 'ping') return fail('heartbeat-timeout', `the connection opened, but the ping got ${got}`, { check: 'ping' });
+    if (failedCheck === 'close') return fail('protocol-error', `the closing handshake got ${got}`, { check: 'close' });
     return ok('the WebSocket opened, answered a ping and closed cleanly');
   }
 
@@ -410,35 +326,4 @@ async function http1(checked: Checked, options: DoctorOptions): Promise<DoctorRe
         return fail('bad-upgrade-header', `a broken h2c upgrade: ${h2c.detail}`, { check: 'h2c:broken-upgrade' });
     }
   }
-}
-
-/**
- * The first 512 bytes of a refusal's body: as much as Content-Length says, or what comes before the
- * end or a pause; a chunked body decoded (RFC 9112 §7.1), so what shows is what the server meant.
- */
-async function readBody(wire: Wire, head: Head, deadline: number): Promise<ReturnType<typeof show> | undefined> {
-  const until = Math.min(deadline, performance.now() + 500);
-  if (/chunked/i.test(header(head.headers, 'transfer-encoding') ?? '')) {
-    const parts: Buffer[] = [];
-    let total = 0;
-    while (total < 512) {
-      const line = await wire.read((buffer) => (buffer.includes('\r\n') ? buffer.indexOf('\r\n') + 2 : undefined), until);
-      // The size in hex, maybe followed by `;extension`; 0 is the last chunk.
-      const size = line ? parseInt(line.toString('latin1'), 16) : 0;
-      if (!(size > 0)) break;
-      const chunk = await wire.read((buffer) => (buffer.length >= size + 2 ? size + 2 : undefined), until);
-      const data = (chunk ?? wire.buffer).subarray(0, size);
-      parts.push(data);
-      total += data.length;
-      if (!chunk) break;
-    }
-    const body = Buffer.concat(parts).subarray(0, 512);
-    return body.length ? show(body) : undefined;
-  }
-  const length = Number(header(head.headers, 'content-length') ?? NaN);
-  const want = Number.isFinite(length) ? Math.min(length, 512) : 512;
-  if (want === 0) return undefined;
-  const bytes = await wire.read((buffer) => (buffer.length >= want ? want : undefined), until);
-  const body = bytes ?? wire.buffer.subarray(0, want);
-  return body.length ? show(body) : undefined;
 }

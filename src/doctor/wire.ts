@@ -194,3 +194,34 @@ export function show(bytes: Buffer): { bytes: number; text?: string; hex?: strin
     ? { bytes: bytes.length, text }
     : { bytes: bytes.length, hex: hex(bytes) };
 }
+
+/**
+ * The first 512 bytes of a refusal's body: as much as Content-Length says, or what comes before the
+ * end or a pause; a chunked body decoded (RFC 9112 §7.1), so what shows is what the server meant.
+ */
+export async function readBody(wire: Wire, head: Head, deadline: number): Promise<ReturnType<typeof show> | undefined> {
+  const until = Math.min(deadline, performance.now() + 500);
+  if (/chunked/i.test(header(head.headers, 'transfer-encoding') ?? '')) {
+    const parts: Buffer[] = [];
+    let total = 0;
+    while (total < 512) {
+      const line = await wire.read((buffer) => (buffer.includes('\r\n') ? buffer.indexOf('\r\n') + 2 : undefined), until);
+      // The size in hex, maybe followed by `;extension`; 0 is the last chunk.
+      const size = line ? parseInt(line.toString('latin1'), 16) : 0;
+      if (!(size > 0)) break;
+      const chunk = await wire.read((buffer) => (buffer.length >= size + 2 ? size + 2 : undefined), until);
+      const data = (chunk ?? wire.buffer).subarray(0, size);
+      parts.push(data);
+      total += data.length;
+      if (!chunk) break;
+    }
+    const body = Buffer.concat(parts).subarray(0, 512);
+    return body.length ? show(body) : undefined;
+  }
+  const length = Number(header(head.headers, 'content-length') ?? NaN);
+  const want = Number.isFinite(length) ? Math.min(length, 512) : 512;
+  if (want === 0) return undefined;
+  const bytes = await wire.read((buffer) => (buffer.length >= want ? want : undefined), until);
+  const body = bytes ?? wire.buffer.subarray(0, want);
+  return body.length ? show(body) : undefined;
+}
