@@ -61,6 +61,8 @@ access_log stdio:${dir}/access.log
 coredump_dir ${dir}
 cache deny all
 netdb_filename none
+# No ICMP pinger: a helper process squid starts on its own, which outlives the SIGKILL of squid.
+pinger_enable off
 shutdown_lifetime 0 seconds
 auth_param basic program ${NCSA} ${dir}/passwd
 auth_param basic realm steadysocket-test
