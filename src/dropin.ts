@@ -205,6 +205,7 @@ export class SteadyWebSocket extends EventTarget {
     return this.#binaryType;
   }
 
+  /** Sets how the next binary messages arrive; any value but 'blob' or 'arraybuffer' is ignored. */
   set binaryType(value: BinaryType) {
     if (value === 'blob' || value === 'arraybuffer') this.#binaryType = value;
   }
@@ -252,6 +253,7 @@ export class SteadyWebSocket extends EventTarget {
     return this.#get('open');
   }
 
+  /** Replaces the handler in place; null removes it. */
   set onopen(handler: EventHandler) {
     this.#set('open', handler);
   }
@@ -261,6 +263,7 @@ export class SteadyWebSocket extends EventTarget {
     return this.#get('message');
   }
 
+  /** Replaces the handler in place; null removes it. */
   set onmessage(handler: EventHandler<MessageEvent>) {
     this.#set('message', handler);
   }
@@ -270,6 +273,7 @@ export class SteadyWebSocket extends EventTarget {
     return this.#get('error');
   }
 
+  /** Replaces the handler in place; null removes it. */
   set onerror(handler: EventHandler<SteadyErrorEvent>) {
     this.#set('error', handler);
   }
@@ -279,6 +283,7 @@ export class SteadyWebSocket extends EventTarget {
     return this.#get('close');
   }
 
+  /** Replaces the handler in place; null removes it. */
   set onclose(handler: EventHandler<SteadyCloseEvent>) {
     this.#set('close', handler);
   }
