@@ -1,6 +1,6 @@
 import { SteadySocketError } from './errors';
 import type { UrlSource } from './attempt';
-import type { MessageData, NodeOptions, SteadySocketOptions } from './options';
+import { resolveOptions, type MessageData, type NodeOptions, type SteadySocketOptions } from './options';
 import type { SendData } from './queue';
 import { SteadySocket } from './socket';
 import type { SocketState } from './state';
@@ -140,16 +140,14 @@ export class SteadyWebSocket extends EventTarget {
   /**
    * Connects on the next microtask, as SteadySocket does.
    * @param url A ws:, wss:, http: or https: URL, or a function (sync or async) called before every attempt.
-   * @param protocols Subprotocols to offer (or give `options.protocols`, not both).
+   * @param protocols Subprotocols to offer; given, they replace `options.protocols`.
    * @param options SteadySocket's options; `binaryType` sets the first value of the attribute.
    * @throws SteadySocketError `invalid-url`, `invalid-protocols` or `invalid-options`, naming the bad field.
    */
   constructor(url: string | URL | UrlSource, protocols?: string | string[], options: SteadySocketOptions = {}) {
     super();
-    if (protocols !== undefined) {
-      if (options.protocols !== undefined) throw new SteadySocketError('invalid-options', 'options.protocols: give the argument or the option');
-      options = { ...options, protocols };
-    }
+    // The argument, as a WebSocket takes it, over the option.
+    if (protocols !== undefined) options = { ...options, protocols };
     this.#binaryType = options.binaryType ?? 'blob';
     // Binary arrives as ArrayBuffer and becomes a Blob here while binaryType says 'blob': the
     // attribute may change between messages, the SteadySocket's option cannot.
@@ -167,7 +165,7 @@ export class SteadyWebSocket extends EventTarget {
   static configure(options: SteadySocketOptions = {}): SteadyWebSocketClass {
     if (options.reconnect) throw new SteadySocketError('invalid-options', 'options.reconnect must be false here');
     // Checked now, where the mistake is, rather than at the consumer's first connect.
-    new SteadySocket('ws://x', { ...options, autoConnect: false });
+    resolveOptions(options);
     return class extends SteadyWebSocket {
       constructor(url: string | URL, protocols?: string | string[], nodeOptions?: NodeOptions) {
         super(url, protocols, { ...options, reconnect: false, nodeOptions: { ...options.nodeOptions, ...nodeOptions } });

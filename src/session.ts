@@ -61,10 +61,9 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
     else if (options.logger) fail('options.logger');
     const { heartbeat } = options;
     if (heartbeat && (heartbeat.message !== undefined || heartbeat.mode === 'server')) this.#app = heartbeat;
-    // Unless told to start closed: on the next microtask, so listeners attached right after the constructor see the first
+    // On the next microtask, so listeners attached right after the constructor see the first
     // `connecting` (and its errors); close() or reconnect() before then take precedence.
-    if (options.autoConnect) queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
-    else this.state = 'closed';
+    queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
   }
 
   get url(): string {
@@ -135,10 +134,14 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
 
   reconnect(): void {
     if (this.#closing) return;
-    const entries = this.#release('reconnect');
+    const wasOpen = this.state === 'open';
+    this.#cancel(1000, 'reconnect');
     this.#count = this.#waits = 0;
     this.ending = undefined;
-    if (entries.length) entries.push(this.move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
+    const entries: Announcement[] = [];
+    if (wasOpen) {
+      entries.push(['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }], this.move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
+    }
     this.#connect(entries);
   }
 
@@ -264,9 +267,11 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
   pagehide(): void {
     if (!this.options.bfcache || this.state === 'closing' || this.state === 'closed') return;
     this.monitor?.log('info', 'pagehide');
+    const wasOpen = this.state === 'open';
     // Leaving the page is no failure: the attempt on return is a first one, as after reconnect().
-    if (this.state === 'open') this.#count = this.#waits = 0;
-    const entries = this.#release('page hidden');
+    if (wasOpen) this.#count = this.#waits = 0;
+    this.#cancel(1000, 'page hidden');
+    const entries: Announcement[] = wasOpen ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
     entries.push(this.move('reconnecting'));
     this.announce(entries);
   }
@@ -276,13 +281,6 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
     const { reconnect, clock } = this.options;
     const connection = this.#connection;
     return !!connection && !!reconnect && clock.now() - connection.openedAt >= reconnect.resetAfter;
-  }
-
-  /** Lets whatever is in flight go, an open connection with a 1000 close frame saying why; returns its `close`, if it was open. */
-  #release(reason: string): Announcement[] {
-    const wasOpen = this.state === 'open';
-    this.#cancel(1000, reason);
-    return wasOpen ? [['close', { code: 1000, reason, wasClean: true, willReconnect: true }]] : [];
   }
 
   /**

@@ -11,8 +11,9 @@ it.each(['steadysocket.d.ts', 'core.d.ts'])('%s shows no private or internal mem
   const types = read(file);
   expect(types).not.toMatch(/\b(private|protected)\s/);
   expect(types).not.toMatch(/\b(class|interface|type|const|function)\s+(Session|Attempt|Connection|Heartbeat|Transport|extensions)\b/);
-  // The class keeps its state in #private fields, which a declaration shows as one line at most.
-  expect(types.match(/#private/g)?.length ?? 0).toBeLessThanOrEqual(1);
+  // The classes keep their state in #private fields, which a declaration shows as one line each
+  // (SteadySocket, and the drop-in face SteadyWebSocket).
+  expect(types.match(/#private/g)?.length ?? 0).toBeLessThanOrEqual(2);
   for (const name of ['SteadySocket', 'SteadySocketError', 'isSteadySocketError', 'SteadySocketEvents', 'SteadySocketOptions', 'ErrorKind']) {
     expect(types).toMatch(new RegExp(`\\b${name}\\b`));
   }

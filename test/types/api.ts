@@ -69,7 +69,7 @@ void new SteadySocketError('closed', 'x').code;
 // @ts-expect-error: internal
 void socket.session;
 // @ts-expect-error: internal
-socket.announce([]);
+socket.connect();
 
 // The lean entry has the same client and types.
 expectType<Equal<ConstructorParameters<typeof core.SteadySocket>, ConstructorParameters<typeof SteadySocket>>>();
