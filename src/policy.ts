@@ -80,5 +80,5 @@ export function decide(
   // fresh draw: a server that paces hands out its floors in the order clients came, which is the
   // order of their phases, and the same phase again would bring each second's clients back in one
   // burst (bench/RESULTS.md, the fleet model, refused by `ticket`).
-  return { delay: backoffDelay(wait, policy, floor, random, phase, info.code === 1013 ? phase : random()), floor };
+  return { delay: backoffDelay(wait, policy, floor, random, phase, floor && info.code !== 1013 ? random() : phase), floor };
 }
