@@ -61,3 +61,19 @@ export async function waitFor(page: Page, name: string, times = 1, timeout = 150
     timeout,
   });
 }
+
+type Lib = typeof import('../src/index');
+
+/**
+ * Runs `body`, the text of an async function's body, in the page with `lib` (the library as the page
+ * loaded it, UMD or ESM) and `arg`: both loaders run the very same test code.
+ */
+export const runInPage = <T>(page: Page, body: string, arg: unknown): Promise<T> =>
+  page.evaluate(
+    ([code, value]) => {
+      const lib = (window as unknown as { steadysocket: Lib }).steadysocket;
+      const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (lib: Lib, arg: unknown) => Promise<T>;
+      return new AsyncFunction('lib', 'arg', code as string)(lib, value);
+    },
+    [body, arg] as const,
+  );

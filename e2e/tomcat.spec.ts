@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startTomcat, type Tomcat } from '../test/helpers/tomcat';
-import { LOADERS, openPage, startPageServer } from './helpers';
+import { LOADERS, openPage, runInPage, startPageServer } from './helpers';
 
 // A page against Tomcat 10's Jakarta WebSocket (what Spring's WebSocket support runs on), cross
 // origin as a page on another host would be: echo and subprotocols, Tomcat's idle timeout (1001)
@@ -16,17 +16,6 @@ test.afterAll(async () => {
   await Promise.all([pages?.close(), tomcat?.close()]);
 });
 
-type Lib = typeof import('../src/index');
-const run = <T>(page: Page, body: string, arg: unknown): Promise<T> =>
-  page.evaluate(
-    ([code, value]) => {
-      const lib = (window as unknown as { steadysocket: Lib }).steadysocket;
-      const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (lib: Lib, arg: unknown) => Promise<T>;
-      return new AsyncFunction('lib', 'arg', code as string)(lib, value);
-    },
-    [body, arg] as const,
-  );
-
 for (const loader of LOADERS) {
   test.describe(`loaded by ${loader}`, () => {
     test.beforeEach(async ({ page }) => {
@@ -34,7 +23,7 @@ for (const loader of LOADERS) {
     });
 
     test('echo with the subprotocol Tomcat chose, a refused one named, an allowed Origin opened', async ({ page }) => {
-      const seen = await run<{ protocol: string; echo: string; refused: string; guarded: string }>(
+      const seen = await runInPage<{ protocol: string; echo: string; refused: string; guarded: string }>(
         page,
         `const chat = new lib.SteadySocket(arg + '/chat', { protocols: ['chat.v2'], reconnect: false });
          await chat.connected();
@@ -55,7 +44,7 @@ for (const loader of LOADERS) {
     });
 
     test("Tomcat's idle timeout (1001) reconnected, a policy close (1008) final", async ({ page }) => {
-      const seen = await run<{ idle: { code: number; willReconnect: boolean }; reopened: boolean; policy: { code: number; willReconnect: boolean } }>(
+      const seen = await runInPage<{ idle: { code: number; willReconnect: boolean }; reopened: boolean; policy: { code: number; willReconnect: boolean } }>(
         page,
         `const idle = new lib.SteadySocket(arg + '/idle', { reconnect: { initialDelay: 10 } });
          await idle.connected();
@@ -72,7 +61,7 @@ for (const loader of LOADERS) {
     });
 
     test('an Origin Tomcat refuses (403): the page cannot read the status across origins, and says so honestly', async ({ page }) => {
-      const error = await run<{ kind: string; candidates: string[] }>(
+      const error = await runInPage<{ kind: string; candidates: string[] }>(
         page,
         `const admin = new lib.SteadySocket(arg + '/admin', { reconnect: false, connectTimeout: 5000 });
          const error = await admin.connected().catch((caught) => caught);

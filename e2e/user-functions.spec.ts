@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startServer, type EchoServer } from '../test/helpers/servers';
-import { LOADERS, openPage, startPageServer } from './helpers';
+import { LOADERS, openPage, runInPage, startPageServer } from './helpers';
 
 // What a page's own code and a server's verdicts do to the socket in real browsers: user functions
 // that throw end where the README says (never an uncaught error), 3000 and 3003 are final, timers a
@@ -21,18 +21,6 @@ test.afterAll(async () => {
   await Promise.all([pages.close(), echo.close(), verdicts.close()]);
 });
 
-type Lib = typeof import('../src/index');
-const run = <T>(page: Page, body: string, arg: unknown): Promise<T> =>
-  page.evaluate(
-    ([code, value]) => {
-      const lib = (window as unknown as { steadysocket: Lib }).steadysocket;
-      // The test body comes as text, an async function's: both loaders run the same one.
-      const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (lib: Lib, arg: unknown) => Promise<T>;
-      return new AsyncFunction('lib', 'arg', code as string)(lib, value);
-    },
-    [body, arg] as const,
-  );
-
 for (const loader of LOADERS) {
   test.describe(`loaded by ${loader}`, () => {
     test.beforeEach(async ({ page }) => {
@@ -47,7 +35,7 @@ for (const loader of LOADERS) {
 
     test('a throwing isPong ends the connection with invalid-options, no uncaught error', async ({ page }) => {
       const before = closeCodes.length;
-      const seen = await run<{ kind: string; message: string; state: string }>(
+      const seen = await runInPage<{ kind: string; message: string; state: string }>(
         page,
         `const socket = new lib.SteadySocket(arg, { reconnect: false, heartbeat: { interval: 30, timeout: 1000, message: 'ping', isPong() { throw new TypeError('no'); } } });
          return new Promise((resolve) => socket.on('error', (error) => setTimeout(() => resolve({ kind: error.kind, message: error.message, state: socket.state }), 50)));`,
@@ -59,7 +47,7 @@ for (const loader of LOADERS) {
     });
 
     test('a throwing protocols function is invalid-protocols, retried', async ({ page }) => {
-      const seen = await run<{ kind: string; retryable: boolean; protocol: string }>(
+      const seen = await runInPage<{ kind: string; retryable: boolean; protocol: string }>(
         page,
         `let calls = 0;
          const socket = new lib.SteadySocket(arg, { reconnect: { initialDelay: 10 }, protocols: () => { if (++calls === 1) throw new Error('token service down'); return []; } });
@@ -74,7 +62,7 @@ for (const loader of LOADERS) {
     });
 
     test('3000 and 3003 are final, 3008 is reconnected', async ({ page }) => {
-      const seen = await run<string[]>(
+      const seen = await runInPage<string[]>(
         page,
         `const out = [];
          for (const code of [3000, 3003, 3008]) {
@@ -90,7 +78,7 @@ for (const loader of LOADERS) {
     });
 
     test('refuses timers a browser turns into 1 ms, and never quotes a password holding / ? or #', async ({ page }) => {
-      const seen = await run<string[]>(
+      const seen = await runInPage<string[]>(
         page,
         `const out = [];
          for (const options of [{ connectTimeout: 3e9 }, { heartbeat: { interval: 3e9 } }, { reconnect: { initialDelay: 3e9, maxDelay: 4e9 } }]) {
