@@ -41,17 +41,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts a TCP connection on `port` of 127.0.0.1 right now. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** Resolves when something accepts TCP connections on `port`; fails with the process's output otherwise. */
 async function listening(port: number, child: ChildProcess, output: () => string, timeout = 10000): Promise<void> {
   const until = Date.now() + timeout;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await accepts(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`nothing listened on ${port} within ${timeout} ms: ${output()}`);

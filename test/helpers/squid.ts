@@ -1,10 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './real-servers';
+import { accepts, freePort } from './real-servers';
 import { until } from './wait';
 
 // Debian's squid as the HTTP proxy of a corporate network, started once per suite on three loopback
@@ -122,12 +121,7 @@ http_access deny all
 async function listening(port: number, exited: () => boolean, timeout = 15000): Promise<void> {
   const until = Date.now() + timeout;
   while (Date.now() < until && !exited()) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await accepts(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(exited() ? 'squid exited' : `squid did not listen on ${port} within ${timeout} ms`);
