@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { listenLocal, startServer, type EchoServer } from '../helpers/servers';
 import { startSocketIo, type FreezableServer } from '../helpers/real-servers';
+import { YWebsocketServer } from '../helpers/y-websocket-server';
 // @ts-expect-error: plain JavaScript, as users copy it; typed below.
 import { start as startExampleServer } from '../../examples/server.mjs';
 
@@ -115,6 +116,42 @@ describe('socketio-engineio.mjs', () => {
     expect(stdout).toMatch(/^joined namespace \/ as \S+$/m);
     expect(stdout).toContain('echo event: [{"text":"hello over Engine.IO"}]');
     expect(stdout).toContain('answered the server\'s ping: heartbeats {"sent":1,"missed":0}');
+  });
+});
+
+describe('dropin-y-websocket.mjs', () => {
+  const server = new YWebsocketServer();
+  // Refuses every upgrade with 401, as a server does for a token it does not know.
+  const refusing = createServer();
+  refusing.on('upgrade', (_request: IncomingMessage, socket: import('node:stream').Duplex) =>
+    socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'),
+  );
+  let refusingPort: number;
+  beforeAll(async () => {
+    await server.start();
+    refusingPort = await listenLocal(refusing);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await new Promise((resolve) => refusing.close(resolve));
+  });
+
+  it('adds its line to the shared document once synced, prints the document and exits by itself', async () => {
+    const room = `lines-${process.pid}`;
+    const first = await run(process.execPath, [example('dropin-y-websocket.mjs'), server.url(), room, 'first']);
+    expect(first).toEqual({ code: 0, stdout: 'first\n', stderr: '' });
+    // A second writer syncs the first one's line from the server before adding its own.
+    const second = await run(process.execPath, [example('dropin-y-websocket.mjs'), server.url(), room, 'second']);
+    expect(second).toEqual({ code: 0, stdout: 'first\nsecond\n', stderr: '' });
+  });
+
+  it('stops at a 401, which y-websocket alone would retry forever, and says why (exit 1)', async () => {
+    const { code, stdout, stderr } = await run(process.execPath, [example('dropin-y-websocket.mjs'), `ws://127.0.0.1:${refusingPort}`, 'room']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^connection failed: unauthorized 401: \S.+$/m);
+    // The logger's record of it, with the same kind.
+    expect(stderr).toMatch(/\[steadysocket s1\] error kind=unauthorized status=401 retryable=false/);
   });
 });
 
