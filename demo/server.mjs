@@ -12,6 +12,8 @@ const STATIC = {
   '/': join(here, 'public/index.html'),
   '/app.js': join(here, 'public/app.js'),
   '/style.css': join(here, 'public/style.css'),
+  '/plain.html': join(here, 'public/plain.html'),
+  '/plain.js': join(here, 'public/plain.js'),
   '/steadysocket.umd.min.js': join(here, '../dist/steadysocket.umd.min.js'),
   '/steadysocket.umd.min.js.map': join(here, '../dist/steadysocket.umd.min.js.map'),
 };
