@@ -1,0 +1,285 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openH2Transport, type H2Mode } from '../../src/runtime/h2';
+import { sessionCount } from '../../src/runtime/h2-session';
+import { openTransport } from '../../src/runtime/node';
+import type { Transport, TransportEvents } from '../../src/runtime/types';
+import type { SteadySocketError } from '../../src/errors';
+import type { NodeOptions } from '../../src/options';
+import { makeCertificates, startNodeH2, type NodeH2Server, type TestCertificates } from '../helpers/http2-servers';
+import { startEchoH2, type EchoH2 } from './fixtures/h2-echo-server';
+
+let certificates: TestCertificates;
+let works: NodeH2Server;
+let broken: NodeH2Server;
+let noRfc8441: NodeH2Server;
+let echo: EchoH2;
+let cleartext: EchoH2;
+
+beforeAll(async () => {
+  certificates = makeCertificates();
+  [works, broken, noRfc8441, echo, cleartext] = await Promise.all([
+    startNodeH2('works', certificates),
+    startNodeH2('refuses', certificates),
+    startNodeH2('no-rfc8441', certificates),
+    startEchoH2(certificates),
+    startEchoH2(),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([works, broken, noRfc8441, echo, cleartext].map((server) => server?.close()));
+  if (certificates) rmSync(certificates.dir, { recursive: true, force: true });
+});
+
+/** What a transport reported, as promises and lists. */
+interface Heard {
+  events: TransportEvents;
+  opened: Promise<string>;
+  failed: Promise<SteadySocketError>;
+  closed: Promise<[number, string, boolean]>;
+  messages: unknown[];
+  errors: SteadySocketError[];
+  pongs: (boolean | undefined)[];
+}
+
+function hear(): Heard {
+  const heard = { messages: [], errors: [], pongs: [] } as unknown as Heard;
+  let open!: (protocol: string) => void;
+  let fail!: (error: SteadySocketError) => void;
+  let close!: (args: [number, string, boolean]) => void;
+  heard.opened = new Promise((resolve) => (open = resolve));
+  heard.failed = new Promise((resolve) => (fail = resolve));
+  heard.closed = new Promise((resolve) => (close = resolve));
+  heard.events = {
+    open,
+    message: (data) => void heard.messages.push(data),
+    pong: (answered) => void heard.pongs.push(answered),
+    error: (error) => (heard.errors.push(error), fail(error)),
+    close: (code, reason, wasClean) => close([code, reason, wasClean]),
+  };
+  return heard;
+}
+
+const transports: Transport[] = [];
+function open(url: string, mode: H2Mode, heard: Heard, nodeOptions: NodeOptions = {}, protocols: string[] = []): Transport {
+  const transport = openH2Transport({ url, protocols, binaryType: 'arraybuffer', attempt: 1, nodeOptions: { ca: certificates.ca, ...nodeOptions } }, heard.events, mode, openTransport);
+  transports.push(transport);
+  return transport;
+}
+
+async function opened(url: string, mode: H2Mode = true, nodeOptions?: NodeOptions, protocols?: string[]): Promise<[Transport, Heard]> {
+  const heard = hear();
+  const transport = open(url, mode, heard, nodeOptions, protocols);
+  await heard.opened;
+  return [transport, heard];
+}
+
+const httpOf = (transport: Transport): string => (transport as unknown as { http: string }).http;
+
+describe('a WebSocket over HTTP/2 (RFC 8441)', () => {
+  it('sends the extended CONNECT with its fields, and echoes text and binary over TLS', async () => {
+    const [transport, heard] = await opened(`${echo.url}/chat?room=1`, true, { origin: 'https://app.example', headers: { 'X-Token': 'abc', Connection: 'keep-alive', Host: 'evil' } }, ['chat.v1', 'chat.v2']);
+    expect(transport.protocol).toBe('chat.v1');
+    expect(httpOf(transport)).toBe('2');
+    expect(echo.requests.at(-1)).toMatchObject({
+      ':method': 'CONNECT',
+      ':protocol': 'websocket',
+      ':scheme': 'https',
+      ':path': '/chat?room=1',
+      ':authority': `127.0.0.1:${echo.port}`,
+      'sec-websocket-version': '13',
+      'sec-websocket-protocol': 'chat.v1, chat.v2',
+      origin: 'https://app.example',
+      'x-token': 'abc',
+    });
+    expect(echo.requests.at(-1)).not.toHaveProperty('connection');
+    expect(transport.ready).toBe(true);
+    expect(transport.send('héllo')).toBe(6);
+    expect(transport.send(new Uint8Array([1, 2, 255]))).toBe(3);
+    await expect.poll(() => heard.messages.length).toBe(2);
+    expect(heard.messages[0]).toBe('héllo');
+    expect([...new Uint8Array(heard.messages[1] as ArrayBuffer)]).toEqual([1, 2, 255]);
+    transport.close(1000, 'bye');
+    expect(transport.ready).toBe(false);
+    expect(await heard.closed).toEqual([1000, 'bye', true]);
+  });
+
+  it('speaks HTTP/2 by prior knowledge on ws: with http2 true', async () => {
+    const [transport, heard] = await opened(`${cleartext.url}/`);
+    expect(cleartext.requests.at(-1)).toMatchObject({ ':scheme': 'http' });
+    transport.send('plain');
+    await expect.poll(() => heard.messages).toEqual(['plain']);
+    transport.close(1000);
+    expect(await heard.closed).toEqual([1000, '', true]);
+  });
+
+  it('carries large messages both ways, past the 65,535-byte default window', async () => {
+    const [transport, heard] = await opened(echo.url);
+    const big = new Uint8Array(5 << 20).fill(3);
+    transport.send(big);
+    transport.send('big 3000000');
+    await expect.poll(() => heard.messages.length, { timeout: 10000 }).toBe(2);
+    expect((heard.messages[0] as ArrayBuffer).byteLength).toBe(5 << 20);
+    expect((heard.messages[1] as ArrayBuffer).byteLength).toBe(3000000);
+    transport.close(1000);
+    await heard.closed;
+  });
+
+  it('joins a fragmented message, answering a ping between the fragments', async () => {
+    const [transport, heard] = await opened(echo.url);
+    const pongsBefore = echo.pongs;
+    transport.send('fragments');
+    await expect.poll(() => heard.messages).toEqual(['fragmented']);
+    expect(echo.pongs).toBe(pongsBefore + 1);
+    // Only a server-driven heartbeat hears the peer's pings.
+    expect(heard.pongs).toEqual([]);
+    transport.hearPings!();
+    transport.send('ping');
+    await expect.poll(() => heard.pongs).toEqual([true]);
+    transport.close(1000);
+    await heard.closed;
+  });
+
+  it('sends ping frames and hears the pongs', async () => {
+    const [transport, heard] = await opened(echo.url);
+    transport.ping!();
+    await expect.poll(() => heard.pongs).toEqual([undefined]);
+    transport.close(1000);
+    await heard.closed;
+  });
+
+  it("answers the server's close with the same code, and reports it clean", async () => {
+    const [transport, heard] = await opened(echo.url);
+    transport.send('close 4001 go away');
+    expect(await heard.closed).toEqual([4001, 'go away', true]);
+    expect(transport.ready).toBe(false);
+    await expect.poll(() => echo.closes.at(-1)).toBe(4001);
+  });
+
+  it('closes with 1007 on invalid UTF-8 from the server, as a protocol error', async () => {
+    const [transport, heard] = await opened(echo.url);
+    transport.send('bad-utf8');
+    const [code, , wasClean] = await heard.closed;
+    expect(heard.errors[0]).toMatchObject({ kind: 'protocol-error' });
+    expect(heard.errors[0]!.message).toContain('WS_ERR_INVALID_UTF8');
+    expect(wasClean).toBe(false);
+    expect(code).toBe(1006);
+  });
+
+  it('refuses a message past maxPayload with 1009', async () => {
+    const [transport, heard] = await opened(echo.url, true, { maxPayload: 1000 });
+    transport.send('big 2000');
+    await heard.closed;
+    expect(heard.errors[0]!.message).toContain('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+    await expect.poll(() => echo.closes.at(-1)).toBe(1009);
+  });
+
+  it('reports a stream reset after open as a network error, then 1006', async () => {
+    // Cleartext: over TLS, Node's http2 server ends a stream it resets after reading from it, and the
+    // client sees the end first.
+    const [transport, heard] = await opened(cleartext.url);
+    transport.send('reset');
+    expect(await heard.closed).toEqual([1006, '', false]);
+    expect(heard.errors[0]).toMatchObject({ kind: 'network' });
+    expect(heard.errors[0]!.message).toContain('RST_STREAM INTERNAL_ERROR (2)');
+  });
+});
+
+describe('sessions', () => {
+  it('carries many sockets to one origin on one session, which ends with its last socket', async () => {
+    const before = echo.sessions.length;
+    const pairs = await Promise.all(Array.from({ length: 50 }, () => opened(echo.url)));
+    expect(echo.sessions.length).toBe(before + 1);
+    for (const [transport] of pairs.slice(1)) transport.close(1000);
+    await Promise.all(pairs.slice(1).map(([, heard]) => heard.closed));
+    expect(echo.open()).toBe(1);
+    pairs[0]![0].close(1000);
+    await pairs[0]![1].closed;
+    await expect.poll(() => echo.open()).toBe(0);
+    expect(sessionCount()).toBe(0);
+  });
+
+  it('moves sockets off a session that got GOAWAY: each hears an error and a 1006, and the next opens on a new session', async () => {
+    const [first, heardFirst] = await opened(echo.url);
+    const [, heardSecond] = await opened(echo.url);
+    const session = echo.sessions.length;
+    first.send('goaway');
+    expect(await heardFirst.closed).toEqual([1006, '', false]);
+    expect(await heardSecond.closed).toEqual([1006, '', false]);
+    expect(heardFirst.errors[0]).toMatchObject({ kind: 'network', retryable: true });
+    expect(heardFirst.errors[0]!.message).toContain('GOAWAY NO_ERROR');
+    const [third, heardThird] = await opened(echo.url);
+    expect(echo.sessions.length).toBe(session + 1);
+    third.close(1000);
+    await heardThird.closed;
+  });
+
+  it('lets go of a pending attempt: destroy() before the session is ready leaves no session', async () => {
+    const heard = hear();
+    const transport = open(`${cleartext.url}/`, true, heard);
+    transport.destroy();
+    await expect.poll(() => sessionCount()).toBe(0);
+    await expect.poll(() => cleartext.open()).toBe(0);
+  });
+});
+
+describe('a server that refuses', () => {
+  it('classifies a refused CONNECT by its status, as a refused upgrade', async () => {
+    const heard = hear();
+    open(`${echo.url}/status/503`, true, heard);
+    const error = await heard.failed;
+    expect(error).toMatchObject({ kind: 'server-error', status: 503, retryAfter: 1000, headers: { 'retry-after': '1' } });
+    expect(error.message).toBe('server answered 503 to the extended CONNECT instead of 200');
+    const unauthorized = hear();
+    open(`${echo.url}/status/401`, true, unauthorized);
+    expect(await unauthorized.failed).toMatchObject({ kind: 'unauthorized', status: 401, retryable: false });
+  });
+
+  it("names a reset CONNECT's code", async () => {
+    const heard = hear();
+    open(`${echo.url}/reset`, true, heard);
+    const error = await heard.failed;
+    expect(error).toMatchObject({ kind: 'handshake', retryable: true });
+    expect(error.message).toContain('RST_STREAM REFUSED_STREAM (7)');
+  });
+
+  it('the broken advertiser: 405 is classified, a reset named', async () => {
+    const refused = hear();
+    open(`wss://127.0.0.1:${broken.port}/ws`, true, refused);
+    expect(await refused.failed).toMatchObject({ kind: 'no-protocol-support', status: 405 });
+    const reset = hear();
+    open(`wss://127.0.0.1:${broken.port}/reset`, true, reset);
+    expect((await reset.failed).message).toContain('REFUSED_STREAM');
+  });
+
+  it("'auto' falls back to HTTP/1.1 where the CONNECT is refused or reset, and says so", async () => {
+    for (const path of ['/ws', '/reset']) {
+      const [transport, heard] = await opened(`wss://127.0.0.1:${broken.port}${path}`, 'auto');
+      expect(httpOf(transport)).toBe('1.1');
+      await expect.poll(() => heard.messages).toEqual(['version 1.1']);
+      transport.close(1000);
+      await heard.closed;
+    }
+  });
+
+  it("'auto' uses HTTP/1.1 where SETTINGS do not advertise RFC 8441; true fails", async () => {
+    const [transport, heard] = await opened(`wss://127.0.0.1:${noRfc8441.port}/ws`, 'auto');
+    expect(httpOf(transport)).toBe('1.1');
+    transport.close(1000);
+    await heard.closed;
+    const strict = hear();
+    open(`wss://127.0.0.1:${noRfc8441.port}/ws`, true, strict);
+    const error = await strict.failed;
+    expect(error).toMatchObject({ kind: 'no-protocol-support' });
+    expect(error.message).toContain('SETTINGS');
+  });
+
+  it("'auto' uses HTTP/2 where it works", async () => {
+    const [transport, heard] = await opened(`wss://127.0.0.1:${works.port}/ws`, 'auto');
+    expect(httpOf(transport)).toBe('2');
+    await expect.poll(() => heard.messages).toEqual(['version 2']);
+    transport.close(1000);
+    await heard.closed;
+  });
+});
