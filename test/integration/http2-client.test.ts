@@ -6,7 +6,8 @@ import { openTransport } from '../../src/runtime/node';
 import type { Transport, TransportEvents } from '../../src/runtime/types';
 import type { SteadySocketError } from '../../src/errors';
 import type { NodeOptions } from '../../src/options';
-import { makeCertificates, startNodeH2, type NodeH2Server, type TestCertificates } from '../helpers/http2-servers';
+import { makeCertificates, startApache, startBackend, startHaproxy, startHypercorn, startNodeH2, type Backend, type NodeH2Server, type TestCertificates } from '../helpers/http2-servers';
+import type { RealServer } from '../helpers/real-servers';
 import { startEchoH2, type EchoH2 } from './fixtures/h2-echo-server';
 
 let certificates: TestCertificates;
@@ -15,20 +16,29 @@ let broken: NodeH2Server;
 let noRfc8441: NodeH2Server;
 let echo: EchoH2;
 let cleartext: EchoH2;
+let backend: Backend;
+let haproxy: RealServer & { cleartextPort: number };
+let apache: RealServer;
+let hypercorn: RealServer;
 
+// Each server once for the file: HAProxy, Apache httpd and hypercorn from Debian, Node's http2.
 beforeAll(async () => {
   certificates = makeCertificates();
-  [works, broken, noRfc8441, echo, cleartext] = await Promise.all([
+  backend = await startBackend();
+  [works, broken, noRfc8441, echo, cleartext, haproxy, apache, hypercorn] = await Promise.all([
     startNodeH2('works', certificates),
     startNodeH2('refuses', certificates),
     startNodeH2('no-rfc8441', certificates),
     startEchoH2(certificates),
     startEchoH2(),
+    startHaproxy(backend.port, certificates),
+    startApache(backend.port, certificates),
+    startHypercorn(certificates),
   ]);
-});
+}, 30000);
 
 afterAll(async () => {
-  await Promise.all([works, broken, noRfc8441, echo, cleartext].map((server) => server?.close()));
+  await Promise.all([works, broken, noRfc8441, echo, cleartext, haproxy, apache, hypercorn, backend].map((server) => server?.close()));
   if (certificates) rmSync(certificates.dir, { recursive: true, force: true });
 });
 
@@ -281,5 +291,43 @@ describe('a server that refuses', () => {
     await expect.poll(() => heard.messages).toEqual(['version 2']);
     transport.close(1000);
     await heard.closed;
+  });
+});
+
+describe('real servers', () => {
+  it.each([
+    ['HAProxy over TLS (ALPN h2)', () => `wss://127.0.0.1:${haproxy.port}/ws`, 'version 2.0'],
+    ['HAProxy in cleartext (proto h2, prior knowledge)', () => `ws://127.0.0.1:${haproxy.cleartextPort}/ws`, 'version 2.0'],
+    ['Apache httpd (H2WebSockets)', () => `wss://127.0.0.1:${apache.port}/ws`, 'version HTTP/2.0'],
+    ['hypercorn (ASGI)', () => `wss://127.0.0.1:${hypercorn.port}/ws`, 'version 2'],
+  ])('%s: opens over HTTP/2, echoes, pings and closes cleanly', async (_name, url, greeting) => {
+    const [transport, heard] = await opened(url());
+    expect(httpOf(transport)).toBe('2');
+    await expect.poll(() => heard.messages).toEqual([greeting]);
+    transport.send('é'.repeat(40000));
+    transport.send(new Uint8Array(200000).fill(9));
+    await expect.poll(() => heard.messages.length, { timeout: 10000 }).toBe(3);
+    expect(heard.messages[1]).toBe('é'.repeat(40000));
+    expect((heard.messages[2] as ArrayBuffer).byteLength).toBe(200000);
+    transport.ping!();
+    await expect.poll(() => heard.pongs.length).toBe(1);
+    transport.close(1000, 'done');
+    expect(await heard.closed).toEqual([1000, 'done', true]);
+  });
+
+  it("HAProxy: 'auto' chooses HTTP/2 by ALPN", async () => {
+    const [transport, heard] = await opened(`wss://127.0.0.1:${haproxy.port}/ws`, 'auto');
+    expect(httpOf(transport)).toBe('2');
+    await expect.poll(() => heard.messages).toEqual(['version 2.0']);
+    transport.close(1000);
+    await heard.closed;
+  });
+
+  it("HAProxy: past the server's 100 concurrent streams, sockets open on a second session", async () => {
+    const pairs = await Promise.all(Array.from({ length: 150 }, () => opened(`wss://127.0.0.1:${haproxy.port}/ws`)));
+    expect(sessionCount()).toBe(2);
+    for (const [transport] of pairs) transport.close(1000);
+    await Promise.all(pairs.map(([, heard]) => heard.closed));
+    await expect.poll(() => sessionCount()).toBe(0);
   });
 });
