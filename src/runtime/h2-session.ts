@@ -124,10 +124,15 @@ export class Pooled {
     }
   }
 
+  /** The server refused or reset an extended CONNECT: 'auto' goes straight to HTTP/1.1 here for a while. */
+  remember(): void {
+    withoutH2.set(this.key, Date.now() + REMEMBER);
+  }
+
   /** No HTTP/2 WebSocket here: 'auto' remembers it and falls back; `true` fails. */
   #refuse(why: string): void {
     this.draining = true;
-    withoutH2.set(this.key, Date.now() + REMEMBER);
+    this.remember();
     this.#flush((attempt) => ({ fallback: true, error: new SteadySocketError('no-protocol-support', `no WebSocket over HTTP/2: ${why}`, { attempt }) }));
     this.#forget();
   }

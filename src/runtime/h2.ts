@@ -224,10 +224,15 @@ class H2Transport implements Transport, SessionUser {
     this.#stream?.close(constants.NGHTTP2_CANCEL);
   }
 
-  /** Before open: 'auto' tries HTTP/1.1, `true` fails. */
+  /**
+   * Before open: 'auto' tries HTTP/1.1, `true` fails. A CONNECT the server does not route (a 4xx that
+   * is no authentication nor rate limit, or a reset) sends this origin's next sockets to HTTP/1.1 at
+   * once; a 401, 429 or 5xx may pass, and is not remembered.
+   */
   #refused({ fallback, error }: Refusal): void {
-    if (fallback && this.mode === 'auto') this.#useHttp1();
-    else this.#fail(error);
+    if (!fallback || this.mode !== 'auto') return this.#fail(error);
+    if (error.kind === 'no-protocol-support' || error.kind === 'handshake') this.#pooled?.remember();
+    this.#useHttp1();
   }
 
   #useHttp1(): void {

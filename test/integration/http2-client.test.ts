@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openH2Transport, type H2Mode } from '../../src/runtime/h2';
 import { sessionCount } from '../../src/runtime/h2-session';
 import { openTransport } from '../../src/runtime/node';
@@ -70,6 +70,11 @@ function hear(): Heard {
   };
   return heard;
 }
+
+// Every test leaves no session behind: its sockets closed, each session ended with its last one.
+afterEach(async () => {
+  await expect.poll(() => sessionCount(), { timeout: 5000 }).toBe(0);
+});
 
 const transports: Transport[] = [];
 function open(url: string, mode: H2Mode, heard: Heard, nodeOptions: NodeOptions = {}, protocols: string[] = []): Transport {
@@ -264,13 +269,25 @@ describe('a server that refuses', () => {
   });
 
   it("'auto' falls back to HTTP/1.1 where the CONNECT is refused or reset, and says so", async () => {
-    for (const path of ['/ws', '/reset']) {
-      const [transport, heard] = await opened(`wss://127.0.0.1:${broken.port}${path}`, 'auto');
+    // Another TLS identity (`family`) per case: each gets its own session and its own memory of the origin.
+    for (const [path, family] of [['/ws', 4], ['/reset', 0]] as const) {
+      const [transport, heard] = await opened(`wss://127.0.0.1:${broken.port}${path}`, 'auto', { family });
       expect(httpOf(transport)).toBe('1.1');
       await expect.poll(() => heard.messages).toEqual(['version 1.1']);
       transport.close(1000);
       await heard.closed;
     }
+  });
+
+  it("'auto' remembers an origin whose CONNECT was not routed, and not one that answered 503", async () => {
+    const options = { servername: 'localhost' };
+    for (const path of ['/status/503', '/status/503', '/status/404', '/status/404']) {
+      const heard = hear();
+      open(`${echo.url}${path}`, 'auto', heard, options);
+      // This server speaks no HTTP/1.1: the fallback fails, by TLS (no common protocol by ALPN).
+      await heard.failed;
+    }
+    expect(echo.requests.filter((request) => String(request[':path']).startsWith('/status/')).slice(-3).map((request) => request[':path'])).toEqual(['/status/503', '/status/503', '/status/404']);
   });
 
   it("'auto' uses HTTP/1.1 where SETTINGS do not advertise RFC 8441; true fails", async () => {
@@ -303,7 +320,7 @@ describe('real servers', () => {
   ])('%s: opens over HTTP/2, echoes, pings and closes cleanly', async (_name, url, greeting) => {
     const [transport, heard] = await opened(url());
     expect(httpOf(transport)).toBe('2');
-    await expect.poll(() => heard.messages).toEqual([greeting]);
+    await expect.poll(() => heard.messages, { timeout: 5000 }).toEqual([greeting]);
     transport.send('é'.repeat(40000));
     transport.send(new Uint8Array(200000).fill(9));
     await expect.poll(() => heard.messages.length, { timeout: 10000 }).toBe(3);
