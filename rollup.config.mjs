@@ -25,13 +25,18 @@ export const INTERNAL = [
   'items', 'flush', 'drop', 'check', 'wanted', 'dead', 'destroy', 'budget', 'offline', 'ping',
   'monitor', 'session', 'attemptAt', 'hearPings', 'sleepers', 'looking', 'lookedAt', 'live', 'payload', 'note', 'logs', 'pings', 'sink', 'least', 'retryAt', 'warned', 'move', 'announce', 'looping', 'settle',
 ];
+// builtins: the list above decides, also for names that terser knows from the DOM (options, source).
+const internalNames = { regex: new RegExp(`^(_.*|${INTERNAL.join("|")})$`), builtins: true };
 const minify = terser({
   ecma: 2022,
   compress: { passes: 3, unsafe_arrows: true, pure_getters: true, unsafe_methods: true },
-  // builtins: the list above decides, also for names that terser knows from the DOM (options, source).
-  mangle: { properties: { regex: new RegExp(`^(_.*|${INTERNAL.join("|")})$`), builtins: true } },
+  mangle: { properties: internalNames },
   format: { comments: false },
 });
+// The browser ES modules are minified again by the app's bundler, which never renames properties:
+// the internal names are shortened here, as in the UMD, and the rest is left readable (source maps
+// lead back to src/). Every browser build is self-contained, so each renames consistently.
+const shortenInternals = terser({ ecma: 2022, compress: false, mangle: { properties: internalNames }, format: { beautify: true, comments: 'some', preserve_annotations: true } });
 
 const node = (input, name) => ({
   input,
@@ -48,7 +53,7 @@ const browser = (input, name, umd) => ({
   input,
   plugins: [resolve({ browser: true, exportConditions: ['browser'], extensions: ['.ts', '.mjs', '.js'] }), commonjs({ strictRequires: false, defaultIsModuleExports: true }), ts(['browser'])],
   output: [
-    { file: `dist/${name}.browser.mjs`, format: 'es', sourcemap: true },
+    { file: `dist/${name}.browser.mjs`, format: 'es', sourcemap: true, plugins: [shortenInternals] },
     ...(umd
       ? [
           { file: `dist/${name}.umd.js`, format: 'umd', name: 'steadysocket', sourcemap: true },

@@ -5,8 +5,12 @@ import { checkProtocols, type ResolvedOptions } from './options';
 import type { Transport, TransportEvents } from './runtime/types';
 import { normalizeUrl } from './url';
 
-/** A URL, or a function called before every attempt that returns one. */
-export type UrlSource = string | (() => string | Promise<string>);
+/**
+ * A URL, or a function called before every attempt that returns one. It gets an AbortSignal that
+ * aborts when the attempt is abandoned (close(), reconnect(), the connect timeout): pass it to the
+ * token fetch.
+ */
+export type UrlSource = string | ((signal: AbortSignal) => string | Promise<string>);
 
 /** Where an attempt reports how it ended: exactly one call, unless it was cancelled first. */
 export interface AttemptOwner {
@@ -20,9 +24,9 @@ const NONE: string[] = [];
  * A provider's answer, on a later microtask. A function's own failure (a token service down, throwing
  * or rejecting) is its kind, retried: it may pass. A bad value it returns is checked later, and final.
  */
-const call = <T>(provider: T | (() => T | Promise<T>), what: 'url' | 'protocols'): Promise<T> =>
+const call = <T>(provider: T | ((signal: AbortSignal) => T | Promise<T>), what: 'url' | 'protocols', signal: AbortSignal): Promise<T> =>
   Promise.resolve()
-    .then(() => (typeof provider === 'function' ? (provider as () => T)() : provider))
+    .then(() => (typeof provider === 'function' ? (provider as (signal: AbortSignal) => T)(signal) : provider))
     .catch((cause: unknown) => {
       throw new SteadySocketError(`invalid-${what}`, `${what} function failed: ${String(cause)}`, { cause, retryable: true });
     });
@@ -40,7 +44,8 @@ export class Attempt implements TransportEvents {
   #owner?: AttemptOwner;
   #timer: unknown;
   #transport?: Transport;
-  #probe?: AbortController;
+  /** Aborted when the attempt is abandoned: the signal of the providers and of the probe. */
+  #abort? = new AbortController();
   readonly #startedAt: number;
 
   constructor(
@@ -51,6 +56,7 @@ export class Attempt implements TransportEvents {
     owner: AttemptOwner,
   ) {
     const { clock, connectTimeout, protocols } = options;
+    const signal = this.#abort!.signal;
     this.#owner = owner;
     this.#startedAt = clock.now();
     // The budget covers the URL and protocols functions too: a hung token fetch must not hang us.
@@ -60,17 +66,15 @@ export class Attempt implements TransportEvents {
     );
     // The providers are user code: they run on a later microtask, never inside the caller's
     // transition, and a synchronous throw counts the same as a rejection.
-    Promise.all([call(source, 'url'), call(protocols, 'protocols')])
-      .then(
-        ([url, offered]) => {
-          if (!this.#owner) return;
-          this.url = normalizeUrl(url);
-          this.offered = checkProtocols(offered);
-          // Named, not spread: the options' defaults live on their prototype.
-          const { binaryType, WebSocket, nodeOptions } = options;
-          this.#transport = openTransport({ url: this.url, protocols: this.offered, attempt: number, binaryType, WebSocket, nodeOptions }, this);
-        },
-      )
+    Promise.all([call(source, 'url', signal), call(protocols, 'protocols', signal)])
+      .then(([url, offered]) => {
+        if (!this.#owner) return;
+        this.url = normalizeUrl(url);
+        this.offered = checkProtocols(offered);
+        // Named, not spread: the options' defaults live on their prototype.
+        const { binaryType, WebSocket, nodeOptions } = options;
+        this.#transport = openTransport({ url: this.url, protocols: this.offered, attempt: number, binaryType, WebSocket, nodeOptions }, this);
+      })
       .catch((cause: unknown) =>
         this.#fail(
           cause instanceof SteadySocketError
@@ -84,7 +88,7 @@ export class Attempt implements TransportEvents {
   cancel(): void {
     this.#owner = undefined;
     this.options.clock.clearTimeout(this.#timer);
-    this.#probe?.abort();
+    this.#abort?.abort();
     this.#transport?.destroy();
     this.#transport = undefined;
   }
@@ -103,15 +107,16 @@ export class Attempt implements TransportEvents {
         }),
       );
     }
-    // The transport now belongs to the connection the owner makes of it.
-    this.#transport = undefined;
+    // The transport now belongs to the connection the owner makes of it; the signal stays unaborted.
+    this.#transport = this.#abort = undefined;
     this.cancel();
     owner.attemptOpened(this, transport, protocol);
   }
 
   error(error: SteadySocketError): void {
     const diagnose = extensions.diagnose;
-    if (!this.#owner || this.#probe) return;
+    // Only the transport reports errors, and a probe starts by letting it go: one probe at most.
+    if (!this.#owner || !this.#transport) return;
     if (error.kind !== 'unknown' || !diagnose || !this.options.diagnose) return this.#fail(error);
     // The runtime could not say why: probe, within what is left of the connect budget. A probe that
     // fails proves nothing, so it falls back to the error itself.
@@ -119,13 +124,12 @@ export class Attempt implements TransportEvents {
     clock.clearTimeout(this.#timer);
     this.#transport?.destroy();
     this.#transport = undefined;
-    const probe = (this.#probe = new AbortController());
     diagnose({
       url: this.url,
       protocols: this.offered,
       attempt: this.number,
       budget: connectTimeout - (clock.now() - this.#startedAt),
-      signal: probe.signal,
+      signal: this.#abort!.signal,
       WebSocket: (WebSocket ?? globalThis.WebSocket) as never,
     }).then(
       (found) => this.#fail(found),

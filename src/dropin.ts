@@ -1,6 +1,7 @@
+import { makeEvent } from '#runtime';
 import { SteadySocketError } from './errors';
 import type { UrlSource } from './attempt';
-import { resolveOptions, type MessageData, type NodeOptions, type SteadySocketOptions } from './options';
+import { fail, resolveOptions, type MessageData, type NodeOptions, type SteadySocketOptions } from './options';
 import type { SendData } from './queue';
 import { SteadySocket } from './socket';
 import type { SocketState } from './state';
@@ -43,20 +44,8 @@ export interface SteadyWebSocketClass {
   readonly CLOSED: 3;
 }
 
-type Init = EventInit & Record<string, unknown>;
-type EventClass = new (type: string, init: Init) => Event;
-
-/** An Event carrying the fields of its init, for the runtimes without the class (Node 20 has no CloseEvent or ErrorEvent). */
-class Made extends Event {
-  constructor(type: string, init: Init) {
-    super(type, init);
-    Object.assign(this, init);
-  }
-}
-
-/** Dispatches a new `name` event (the runtime's class, looked up now: a page may polyfill it late). */
-const fire = (target: EventTarget, name: string, type: string, init: Init): boolean =>
-  target.dispatchEvent(new ((globalThis as unknown as Record<string, EventClass | undefined>)[name] ?? Made)(type, init));
+/** Dispatches a new `name` event (`CloseEvent`, ...: the runtime's class) of `type`. */
+const fire = (target: EventTarget, name: string, type: string, init: EventInit & Record<string, unknown>): boolean => target.dispatchEvent(makeEvent(name, type, init));
 
 // SteadySocket states as readyState: waiting between attempts is CONNECTING, since the face will open
 // again and send() still queues (docs/dropin.md).
@@ -86,6 +75,8 @@ function moved(this: SteadyWebSocket, state: SocketState, previous: SocketState)
   if (state === 'closed' && !READY[previous]) fire(this, 'CloseEvent', 'close', { code: 1006, reason: '', wasClean: false });
 }
 
+const LISTENERS = [['open', opened], ['message', received], ['error', failed], ['close', closed], ['state', moved]] as const;
+
 /**
  * The WHATWG `WebSocket` interface over a {@link SteadySocket}: for code and libraries written
  * against `WebSocket`. It reconnects (unless `reconnect: false`): listeners stay, every dropped
@@ -99,37 +90,50 @@ function moved(this: SteadyWebSocket, state: SocketState, previous: SocketState)
  */
 export class SteadyWebSocket extends EventTarget {
   /** 0: an attempt is under way, or the next one is waiting. */
-  static get CONNECTING(): 0 {
-    return 0;
-  }
+  declare static readonly CONNECTING: 0;
   /** 1: open. */
-  static get OPEN(): 1 {
-    return 1;
-  }
+  declare static readonly OPEN: 1;
   /** 2: closing. */
-  static get CLOSING(): 2 {
-    return 2;
-  }
+  declare static readonly CLOSING: 2;
   /** 3: closed for good. */
-  static get CLOSED(): 3 {
-    return 3;
-  }
+  declare static readonly CLOSED: 3;
   /** 0, as on the class. */
-  get CONNECTING(): 0 {
-    return 0;
-  }
+  declare readonly CONNECTING: 0;
   /** 1, as on the class. */
-  get OPEN(): 1 {
-    return 1;
-  }
+  declare readonly OPEN: 1;
   /** 2, as on the class. */
-  get CLOSING(): 2 {
-    return 2;
-  }
+  declare readonly CLOSING: 2;
   /** 3, as on the class. */
-  get CLOSED(): 3 {
-    return 3;
-  }
+  declare readonly CLOSED: 3;
+  /** Called with an `Event` when a connection opens. Assigning replaces the handler in place; null removes it. */
+  declare onopen: EventHandler;
+  /** Called with a `MessageEvent`: `data` is a string, or binary as binaryType says. */
+  declare onmessage: EventHandler<MessageEvent>;
+  /** Called with an event whose `error` is the SteadySocketError that says why. */
+  declare onerror: EventHandler<SteadyErrorEvent>;
+  /** Called with a `CloseEvent` (`code`, `reason`, `wasClean`) each time a connection ends. */
+  declare onclose: EventHandler<SteadyCloseEvent>;
+
+  // As WebIDL defines them: the constants on the class and on its prototype (enumerable, read-only),
+  // the handler attributes as enumerable accessors of the prototype. Made in a loop inside the class
+  // body, where the private handler table is reachable.
+  static #members = /* @__PURE__ */ ((face: typeof SteadyWebSocket, proto = face.prototype) => {
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
+      for (const target of [face, proto]) Object.defineProperty(target, name, { value, enumerable: true });
+    });
+    for (const type of ['open', 'message', 'error', 'close']) {
+      Object.defineProperty(proto, `on${type}`, {
+        get(this: SteadyWebSocket) {
+          return this.#handlers[type]?.[0] ?? null;
+        },
+        set(this: SteadyWebSocket, value: unknown) {
+          this.#set(type, value);
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  })(this);
 
   /** The SteadySocket underneath: `stats()`, `reconnect()`, `connected()` and its own events. */
   readonly socket: SteadySocket;
@@ -152,7 +156,7 @@ export class SteadyWebSocket extends EventTarget {
     // Binary arrives as ArrayBuffer and becomes a Blob here while binaryType says 'blob': the
     // attribute may change between messages, the SteadySocket's option cannot.
     const socket = (this.socket = new SteadySocket(typeof url === 'function' ? url : String(url), { ...options, binaryType: 'arraybuffer' }));
-    socket.on('open', opened, this).on('message', received, this).on('error', failed, this).on('close', closed, this).on('state', moved, this);
+    for (const [event, listener] of LISTENERS) socket.on(event, listener as never, this);
   }
 
   /**
@@ -163,7 +167,7 @@ export class SteadyWebSocket extends EventTarget {
    * createClient({ url, webSocketImpl: SteadyWebSocket.configure({ logger: true }) });
    */
   static configure(options: SteadySocketOptions = {}): SteadyWebSocketClass {
-    if (options.reconnect) throw new SteadySocketError('invalid-options', 'options.reconnect must be false here');
+    if (options.reconnect) fail('reconnect', 'must be false here');
     // Checked now, where the mistake is, rather than at the consumer's first connect.
     resolveOptions(options);
     return class extends SteadyWebSocket {
@@ -227,10 +231,6 @@ export class SteadyWebSocket extends EventTarget {
     void this.socket.close(code, reason);
   }
 
-  #get(type: string): EventHandler<any> {
-    return this.#handlers[type]?.[0] ?? null;
-  }
-
   // The standard's event handler attributes: the first assignment registers a listener (so it runs
   // in registration order with addEventListener's), a later one replaces the function in place,
   // null removes it.
@@ -245,45 +245,4 @@ export class SteadyWebSocket extends EventTarget {
       delete handlers[type];
     }
   }
-
-  /** Called with an `Event` when a connection opens. */
-  get onopen(): EventHandler {
-    return this.#get('open');
-  }
-
-  /** Replaces the handler in place; null removes it. */
-  set onopen(handler: EventHandler) {
-    this.#set('open', handler);
-  }
-
-  /** Called with a `MessageEvent`: `data` is a string, or binary as binaryType says. */
-  get onmessage(): EventHandler<MessageEvent> {
-    return this.#get('message');
-  }
-
-  /** Replaces the handler in place; null removes it. */
-  set onmessage(handler: EventHandler<MessageEvent>) {
-    this.#set('message', handler);
-  }
-
-  /** Called with an event whose `error` is the SteadySocketError that says why. */
-  get onerror(): EventHandler<SteadyErrorEvent> {
-    return this.#get('error');
-  }
-
-  /** Replaces the handler in place; null removes it. */
-  set onerror(handler: EventHandler<SteadyErrorEvent>) {
-    this.#set('error', handler);
-  }
-
-  /** Called with a `CloseEvent` (`code`, `reason`, `wasClean`) each time a connection ends. */
-  get onclose(): EventHandler<SteadyCloseEvent> {
-    return this.#get('close');
-  }
-
-  /** Replaces the handler in place; null removes it. */
-  set onclose(handler: EventHandler<SteadyCloseEvent>) {
-    this.#set('close', handler);
-  }
 }
-

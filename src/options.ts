@@ -73,7 +73,7 @@ export interface BufferOptions {
 }
 
 /** The constructor steadysocket drives: the browser's WebSocket, `ws`, undici's, or one shaped like them. */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: NodeOptions) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: NodeOptions & { headers?: Record<string, string> }) => WebSocketLike;
 
 /** The least a WebSocket instance has (the WHATWG WebSocket interface has more, and is used). */
 export interface WebSocketLike {
@@ -89,8 +89,12 @@ export interface WebSocketLike {
 export interface NodeOptions {
   /** Largest incoming message, bytes. Default 16777216 (16 MiB), not ws's 100 MiB. */
   maxPayload?: number;
-  /** Extra request headers of the opening handshake (`Authorization`, `Cookie`, ...). */
-  headers?: Record<string, string>;
+  /**
+   * Extra request headers of the opening handshake (`Authorization`, `Cookie`, ...), or a function
+   * (sync or async) called before every attempt that returns them: a fresh token each time. It gets
+   * the attempt's AbortSignal, as the url function does.
+   */
+  headers?: Record<string, string> | ((signal: AbortSignal) => Record<string, string> | Promise<Record<string, string>>);
   /** Keep TLS verification on (the default) unless you mean it. */
   rejectUnauthorized?: boolean;
   /** Certificates to trust besides the system's (an in-house CA), PEM. */
@@ -101,8 +105,13 @@ export interface NodeOptions {
 
 /** Options of a SteadySocket, each checked once at the constructor (docs/api.md, "Options"). */
 export interface SteadySocketOptions {
-  /** Subprotocols to offer, or a function (sync or async) called before every attempt. */
-  protocols?: string | string[] | (() => string | string[] | Promise<string | string[]>);
+  /**
+   * Subprotocols to offer, or a function (sync or async) called before every attempt; it gets an
+   * AbortSignal that aborts when the attempt is abandoned (close(), reconnect(), the connect timeout).
+   */
+  protocols?: string | string[] | ((signal: AbortSignal) => string | string[] | Promise<string | string[]>);
+  /** false: start closed, and connect at `connect()`. Default true: connect on the next microtask. */
+  autoConnect?: boolean;
   /** ms for TCP + TLS + the opening handshake. Default 10000. */
   connectTimeout?: number;
   /** false, or how to come back after a drop. */
@@ -145,6 +154,7 @@ export interface SteadySocketOptions {
 /** The options after defaults, validated. */
 export interface ResolvedOptions {
   protocols: SteadySocketOptions['protocols'];
+  autoConnect: boolean;
   connectTimeout: number;
   reconnect: ReconnectPolicy | false;
   heartbeat: (Required<Pick<HeartbeatOptions, 'interval' | 'timeout'>> & HeartbeatOptions) | false;
@@ -205,6 +215,7 @@ const SECTIONS: Record<'reconnect' | 'heartbeat' | 'buffer', Schema> = {
 const TOP: Schema = {
   // A list is checked now; a function's answer before every attempt.
   protocols: [undefined, (value) => typeof value !== 'function' && checkProtocols(value) && false],
+  autoConnect: [true, [true, false]],
   connectTimeout: [10000, 1],
   reconnect: [true, ANY],
   heartbeat: [true, ANY],

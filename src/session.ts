@@ -62,7 +62,9 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
     const { heartbeat } = options;
     if (heartbeat && (heartbeat.message !== undefined || heartbeat.mode === 'server')) this.#app = heartbeat;
     // On the next microtask, so listeners attached right after the constructor see the first
-    // `connecting` (and its errors); close() or reconnect() before then take precedence.
+    // `connecting` (and its errors); close(), reconnect() or connect() before then take precedence.
+    // With autoConnect false it starts closed, and the microtask finds nothing to do.
+    if (!options.autoConnect) this.state = 'closed';
     queueMicrotask(() => this.state === 'connecting' && !this.#count && this.#connect([]));
   }
 
@@ -134,14 +136,10 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
 
   reconnect(): void {
     if (this.#closing) return;
-    const wasOpen = this.state === 'open';
-    this.#cancel(1000, 'reconnect');
+    const entries = this.#release('reconnect');
     this.#count = this.#waits = 0;
     this.ending = undefined;
-    const entries: Announcement[] = [];
-    if (wasOpen) {
-      entries.push(['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }], this.move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
-    }
+    if (entries.length) entries.push(this.move('reconnecting'), ['reconnecting', { attempt: 1, delay: 0 }]);
     this.#connect(entries);
   }
 
@@ -267,11 +265,9 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
   pagehide(): void {
     if (!this.options.bfcache || this.state === 'closing' || this.state === 'closed') return;
     this.monitor?.log('info', 'pagehide');
-    const wasOpen = this.state === 'open';
     // Leaving the page is no failure: the attempt on return is a first one, as after reconnect().
-    if (wasOpen) this.#count = this.#waits = 0;
-    this.#cancel(1000, 'page hidden');
-    const entries: Announcement[] = wasOpen ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
+    if (this.state === 'open') this.#count = this.#waits = 0;
+    const entries = this.#release('page hidden');
     entries.push(this.move('reconnecting'));
     this.announce(entries);
   }
@@ -281,6 +277,13 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
     const { reconnect, clock } = this.options;
     const connection = this.#connection;
     return !!connection && !!reconnect && clock.now() - connection.openedAt >= reconnect.resetAfter;
+  }
+
+  /** Lets whatever is in flight go, an open connection with a 1000 close frame saying why; returns its `close`, if it was open. */
+  #release(reason: string): Announcement[] {
+    const wasOpen = this.state === 'open';
+    this.#cancel(1000, reason);
+    return wasOpen ? [['close', { code: 1000, reason, wasClean: true, willReconnect: true }]] : [];
   }
 
   /**

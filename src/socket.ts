@@ -21,7 +21,8 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
   readonly #session: Session;
 
   /**
-   * Starts connecting on the next microtask, so listeners attached right after see every event.
+   * Starts connecting on the next microtask, so listeners attached right after see every event
+   * (unless `autoConnect` is false: then at `connect()`).
    * @param url A ws:, wss:, http: or https: URL, or a function (sync or async) called before every
    * attempt that returns one.
    * @throws SteadySocketError `invalid-url`, `invalid-protocols` or `invalid-options`, naming the bad
@@ -89,6 +90,14 @@ export class SteadySocket extends EventEmitter<SteadySocketEvents> {
    */
   close(code = 1000, reason = ''): Promise<void> {
     return this.#session.close(code, reason);
+  }
+
+  /**
+   * Starts connecting when the socket is closed: made with `autoConnect: false`, or ended. Does
+   * nothing in any other state (it is connecting, open, or will reconnect by itself).
+   */
+  connect(): void {
+    if (this.state === 'closed') this.reconnect();
   }
 
   /**

@@ -44,3 +44,6 @@ export const isOnline = (): boolean => typeof navigator === 'undefined' || navig
 
 /** Diagnostics channels are Node's: a page has none. */
 export const publish: Runtime['publish'] = () => {};
+
+/** Every browser has the WebSocket events' classes (`CloseEvent`, `ErrorEvent`, `MessageEvent`). */
+export const makeEvent: Runtime['makeEvent'] = (name, type, init) => new (globalThis as unknown as Record<string, typeof Event>)[name]!(type, init);

@@ -6,10 +6,10 @@ import { classifyNodeError, responseError, safeHeaders } from '../classify';
 import { SteadySocketError } from '../errors';
 import { maskProtocols } from '../url';
 import type { SendData } from '../queue';
-import type { MessageData } from '../options';
+import type { MessageData, NodeOptions } from '../options';
 import type { Announcement } from '../events';
 import type { Watcher } from '../extensions';
-import type { EnvironmentEvents, MessageEmitter, Transport, TransportEvents, TransportOptions } from './types';
+import type { EnvironmentEvents, MessageEmitter, Runtime, Transport, TransportEvents, TransportOptions } from './types';
 import { domTransport, measure, type DomSocket } from './dom';
 
 type WsSocket = WebSocket & DomSocket;
@@ -25,10 +25,41 @@ const NODE_DEFAULTS = { maxPayload: 16 << 20 };
 export function openTransport(options: TransportOptions, events: TransportEvents): Transport {
   const Constructor = (options.WebSocket ?? WebSocket) as unknown as new (...args: unknown[]) => WsSocket;
   // ws copies its options: the object made here is not kept.
-  const raw = new Constructor(options.url, options.protocols, { ...NODE_DEFAULTS, ...options.nodeOptions });
+  const nodeOptions: NodeOptions = { ...NODE_DEFAULTS, ...options.nodeOptions };
+  const { headers } = nodeOptions;
+  let abort: AbortController | undefined;
+  if (typeof headers === 'function') {
+    abort = new AbortController();
+    nodeOptions.headers = undefined;
+    nodeOptions.finishRequest = (request: ClientRequest, socket: Raw) => withHeaders(request, socket, headers, abort!.signal);
+  }
+  const raw = new Constructor(options.url, options.protocols, nodeOptions);
   if (typeof raw.on !== 'function' || typeof raw.ping !== 'function') return domTransport(raw, options, events);
-  return new WsTransport(raw as Raw, options, events);
+  const transport = new WsTransport(raw as Raw, options, events);
+  transport.abort = abort;
+  return transport;
 }
+
+/**
+ * `nodeOptions.headers` as a function: ws hands over the request before sending it (its
+ * `finishRequest` option), and it goes out once the function answered. A function that throws (at
+ * once or by rejecting: a token service down) fails the attempt, retried, as a url function's would.
+ */
+async function withHeaders(request: ClientRequest, socket: Raw, make: HeadersFunction, signal: AbortSignal): Promise<void> {
+  try {
+    const headers = await make(signal);
+    if (signal.aborted) return;
+    for (const name in headers) request.setHeader(name, headers[name]!);
+  } catch (cause) {
+    if (signal.aborted) return;
+    socket[TRANSPORT].events.error(new SteadySocketError('invalid-options', `nodeOptions.headers function failed: ${String(cause)}`, { cause, retryable: true, attempt: socket[TRANSPORT].attempt }));
+    return;
+  }
+  socket[TRANSPORT].abort = undefined;
+  request.end();
+}
+
+type HeadersFunction = (signal: AbortSignal) => Record<string, string> | Promise<Record<string, string>>;
 
 /** The TCP socket under a ws connection, as ws's public `upgrade` event hands it over. */
 type Tcp = { cork(): void; uncork(): void; writableLength: number };
@@ -117,6 +148,8 @@ class WsTransport implements Transport {
   readonly attempt: number;
   /** A real ws socket (or subclass), not a look-alike. */
   readonly isWs: boolean;
+  /** Aborts a headers function still being waited for (`nodeOptions.headers`). */
+  abort?: AbortController;
   #corked = false;
 
   constructor(
@@ -180,6 +213,7 @@ class WsTransport implements Transport {
   }
 
   destroy(code?: number, reason?: string): void {
+    this.abort?.abort();
     this.raw.removeAllListeners();
     // ws reports the abort of a pending handshake as an error on the next tick: keep it from
     // becoming an uncaught 'error' event.
@@ -264,3 +298,13 @@ export function publish(monitor: Watcher, [event, detail]: Announcement, duratio
   } else message = { ...base, ...(detail as object) };
   found.publish(message);
 }
+
+/** An Event carrying the fields of its init, for the classes Node lacks (Node 20 has no CloseEvent or ErrorEvent). */
+class Made extends Event {
+  constructor(type: string, init: EventInit & Record<string, unknown>) {
+    super(type, init);
+    Object.assign(this, init);
+  }
+}
+
+export const makeEvent: Runtime['makeEvent'] = (name, type, init) => new ((globalThis as unknown as Record<string, typeof Made | undefined>)[name] ?? Made)(type, init);

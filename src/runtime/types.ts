@@ -77,4 +77,9 @@ export interface Runtime {
   isOnline(): boolean;
   /** Tells the diagnostics channels (Node) of an announcement; `duration`: ms since the attempt began. */
   publish(monitor: Watcher, entry: Announcement, duration: number): void;
+  /**
+   * A new event of the runtime's class `name` (`CloseEvent`, `ErrorEvent`, ...) carrying `init`'s
+   * fields; looked up at each call, so a page may polyfill it late.
+   */
+  makeEvent(name: string, type: string, init: EventInit & Record<string, unknown>): Event;
 }
