@@ -116,11 +116,13 @@ export class Pooled {
     const waiters = this.waiters!;
     this.waiters = undefined;
     // Those beyond what the server allows at once go to another session.
+    let room = this.capacity - (this.users.size - waiters.length);
     for (const waiter of waiters) {
-      if (this.users.size > this.capacity) {
+      if (room-- > 0) waiter.settle(this);
+      else {
         this.users.delete(waiter.user);
         acquire(this.url, this.options, this.mode, waiter.attempt, waiter.user, waiter.settle, this.key);
-      } else waiter.settle(this);
+      }
     }
   }
 
@@ -208,7 +210,8 @@ export function acquire(
     withoutH2.delete(key);
   }
   const list = pools.get(key) ?? [];
-  let pooled = list.find((candidate) => !candidate.draining && candidate.users.size < candidate.capacity);
+  // Until its SETTINGS say how many streams the server allows, a session being set up takes everyone.
+  let pooled = list.find((candidate) => !candidate.draining && (candidate.waiters || candidate.users.size < candidate.capacity));
   if (!pooled) {
     pooled = new Pooled(key, url, options, mode);
     pools.set(key, [...list, pooled]);

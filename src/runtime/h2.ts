@@ -105,6 +105,8 @@ class H2Transport implements Transport, SessionUser {
       this.#pooled = undefined;
       return this.#refused(outcome);
     }
+    // Perhaps another session than the one first joined: that one had no room left.
+    this.#pooled = outcome;
     let stream: ClientHttp2Stream;
     try {
       stream = this.#stream = outcome.session!.request(connectHeaders(url, this.options.protocols, this.options.nodeOptions ?? {}), { endStream: false });

@@ -215,6 +215,19 @@ describe('sessions', () => {
     expect(sessionCount()).toBe(0);
   });
 
+  it('opens 1,000 sockets on one session, each with its own stream', async () => {
+    const before = echo.sessions.length;
+    const pairs = await Promise.all(Array.from({ length: 1000 }, () => opened(echo.url)));
+    expect(echo.sessions.length).toBe(before + 1);
+    expect(sessionCount()).toBe(1);
+    pairs.forEach(([transport], index) => transport.send(`n${index}`));
+    await expect.poll(() => pairs.every(([, heard]) => heard.messages.length === 1), { timeout: 10000 }).toBe(true);
+    expect(pairs.map(([, heard]) => heard.messages[0])).toEqual(pairs.map((_, index) => `n${index}`));
+    for (const [transport] of pairs) transport.close(1000);
+    await Promise.all(pairs.map(([, heard]) => heard.closed));
+    await expect.poll(() => echo.open()).toBe(0);
+  });
+
   it('moves sockets off a session that got GOAWAY: each hears an error and a 1006, and the next opens on a new session', async () => {
     const [first, heardFirst] = await opened(echo.url);
     const [, heardSecond] = await opened(echo.url);
@@ -320,7 +333,7 @@ describe('real servers', () => {
   ])('%s: opens over HTTP/2, echoes, pings and closes cleanly', async (_name, url, greeting) => {
     const [transport, heard] = await opened(url());
     expect(httpOf(transport)).toBe('2');
-    await expect.poll(() => heard.messages, { timeout: 5000 }).toEqual([greeting]);
+    await expect.poll(() => heard.messages, { timeout: 10000 }).toEqual([greeting]);
     transport.send('é'.repeat(40000));
     transport.send(new Uint8Array(200000).fill(9));
     await expect.poll(() => heard.messages.length, { timeout: 10000 }).toBe(3);
