@@ -44,8 +44,11 @@ class GraphqlServer {
     };
   }
 
-  stop(): Promise<void> {
-    return this.#stop!();
+  /** Stops it, once: a test that failed with the server down leaves nothing for afterAll to do. */
+  async stop(): Promise<void> {
+    const stop = this.#stop;
+    this.#stop = undefined;
+    await stop?.();
   }
 }
 
