@@ -20,6 +20,22 @@ test.afterAll(async () => {
 });
 
 for (const loader of LOADERS) {
+  test(`has the constants and handler attributes as the browser's WebSocket defines them (${loader})`, async ({ page }) => {
+    await openPage(page, pages.origin, loader);
+    const shapes = await page.evaluate(() => {
+      const { SteadyWebSocket } = (window as unknown as { steadysocket: { SteadyWebSocket: typeof WebSocket } }).steadysocket;
+      // Each property as a descriptor without its functions (getters differ by identity only).
+      const shape = (target: object, name: string): unknown => {
+        const found = Object.getOwnPropertyDescriptor(target, name);
+        return found && { ...found, get: typeof found.get, set: typeof found.set };
+      };
+      const names = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED', 'onopen', 'onmessage', 'onerror', 'onclose'];
+      const of = (Class: typeof WebSocket): unknown => names.map((name) => [name, shape(Class, name), shape(Class.prototype, name)]);
+      return { native: of(WebSocket), face: of(SteadyWebSocket) };
+    });
+    expect(shapes.face).toEqual(shapes.native);
+  });
+
   test(`is a WebSocket for onmessage code, across a drop, with real events (${loader})`, async ({ page }) => {
     await openPage(page, pages.origin, loader);
     const result = await page.evaluate(async (url) => {

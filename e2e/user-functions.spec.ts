@@ -77,6 +77,43 @@ for (const loader of LOADERS) {
       expect(seen).toEqual(['3000:3000:false', '3003:3003:false', '3008:3008:true']);
     });
 
+    test('autoConnect: false waits for connect(), queuing what is sent before it', async ({ page }) => {
+      const before = echo.wss.clients.size;
+      const seen = await runInPage<{ states: string[]; echoed: string }>(
+        page,
+        `const socket = new lib.SteadySocket(arg, { autoConnect: false, heartbeat: false });
+         const states = [socket.state];
+         socket.send('queued before connect()');
+         await new Promise((resolve) => setTimeout(resolve, 100));
+         states.push(socket.state);
+         const echoed = new Promise((resolve) => socket.once('message', resolve));
+         socket.connect();
+         states.push(socket.state);
+         await socket.connected();
+         const result = { states, echoed: await echoed };
+         await socket.close();
+         return result;`,
+        echo.url,
+      );
+      expect(seen).toEqual({ states: ['closed', 'closed', 'connecting'], echoed: 'queued before connect()' });
+      // Nothing connected before connect(): the server saw one connection, now closed again.
+      await expect.poll(() => echo.wss.clients.size).toBe(before);
+    });
+
+    test('the url function gets a signal that close() aborts while it waits', async ({ page }) => {
+      const seen = await runInPage<boolean[]>(
+        page,
+        `let signal;
+         const socket = new lib.SteadySocket((given) => { signal = given; return new Promise(() => {}); });
+         while (!signal) await new Promise((resolve) => setTimeout(resolve, 5));
+         const before = signal.aborted;
+         await socket.close();
+         return [before, signal.aborted, signal instanceof AbortSignal];`,
+        null,
+      );
+      expect(seen).toEqual([false, true, true]);
+    });
+
     test('refuses timers a browser turns into 1 ms, and never quotes a password holding / ? or #', async ({ page }) => {
       const seen = await runInPage<string[]>(
         page,

@@ -43,9 +43,8 @@ export abstract class Announcer {
 
   connected(): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed' || this.state === 'closing') {
-      return Promise.reject(this.ending ?? new SteadySocketError('closed', 'socket is closed'));
-    }
+    // Only a socket that ended rejects: one not started yet (autoConnect: false) waits for connect().
+    if (this.ending) return Promise.reject(this.ending);
     return new Promise((resolve, reject) => (this.#waiters ??= []).push([resolve, reject]));
   }
 

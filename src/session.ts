@@ -95,7 +95,8 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
     if (connection && this.state === 'open' && connection.transport.ready) return this.#sent(connection, data);
     // Not open, or the peer's close frame already arrived (a send now would vanish): queue it.
     const { buffer } = this.options;
-    if (this.state === 'closed' || this.state === 'closing' || !buffer) {
+    // Ended (closed, or closing for good) refuses; a socket not started yet (autoConnect: false) queues.
+    if (this.ending || !buffer) {
       throw new SteadySocketError('not-open', `cannot send while ${connection ? 'the connection closes' : this.state}`);
     }
     const queue = (this.#queue ??= new SendQueue(buffer.maxMessages, buffer.maxBytes));
@@ -120,11 +121,16 @@ export class Session extends Announcer implements AttemptOwner, ConnectionOwner,
   close(code: number, reason: string): Promise<void> {
     checkClose(code, reason);
     if (this.#closing) return this.#closing;
-    if (this.state === 'closed') return Promise.resolve();
+    const error = new SteadySocketError('closed', 'close() was called', { closeCode: code });
+    if (this.state === 'closed') {
+      // Not started yet (autoConnect: false): it ends here, quietly, as it never left 'closed'.
+      if (!this.ending) this.settle((this.ending = error));
+      return Promise.resolve();
+    }
     // close() takes the open connection over for its closing handshake: #end must not drop it.
     const connection = this.state === 'open' ? this.#connection : undefined;
     this.#connection = undefined;
-    const entries = this.#end(new SteadySocketError('closed', 'close() was called', { closeCode: code }), connection ? 'closing' : 'closed');
+    const entries = this.#end(error, connection ? 'closing' : 'closed');
     if (connection) {
       this.#connection = connection;
       this.#closing = new Promise((resolve) => (this.#closed = resolve));

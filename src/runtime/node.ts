@@ -11,6 +11,7 @@ import type { Announcement } from '../events';
 import type { Watcher } from '../extensions';
 import type { EnvironmentEvents, MessageEmitter, Runtime, Transport, TransportEvents, TransportOptions } from './types';
 import { domTransport, measure, type DomSocket } from './dom';
+import { h2Opening, openH2Transport } from './h2';
 
 type WsSocket = WebSocket & DomSocket;
 
@@ -23,6 +24,13 @@ const NODE_DEFAULTS = { maxPayload: 16 << 20 };
  * Any other constructor (undici's global WebSocket) is driven as a WHATWG WebSocket.
  */
 export function openTransport(options: TransportOptions, events: TransportEvents): Transport {
+  const http2 = options.nodeOptions?.http2;
+  if (http2 === true || http2 === 'auto') return openH2Transport(options, events, http2, openWs);
+  if (http2 !== undefined && http2 !== false) throw new SteadySocketError('invalid-options', `options.nodeOptions.http2 must be false, true or 'auto', got ${String(http2)}`);
+  return openWs(options, events);
+}
+
+function openWs(options: TransportOptions, events: TransportEvents): Transport {
   const Constructor = (options.WebSocket ?? WebSocket) as unknown as new (...args: unknown[]) => WsSocket;
   // ws copies its options: the object made here is not kept.
   const nodeOptions: NodeOptions = { ...NODE_DEFAULTS, ...options.nodeOptions };
@@ -47,6 +55,9 @@ export function openTransport(options: TransportOptions, events: TransportEvents
  */
 async function withHeaders(request: ClientRequest, socket: Raw, make: HeadersFunction, signal: AbortSignal): Promise<void> {
   try {
+    // ws calls finishRequest inside its constructor: wait until it returned and the transport is
+    // attached, so even a function that throws at once reports through it.
+    await Promise.resolve();
     const headers = await make(signal);
     if (signal.aborted) return;
     for (const name in headers) request.setHeader(name, headers[name]!);
@@ -291,8 +302,11 @@ export function publish(monitor: Watcher, [event, detail]: Announcement, duratio
   const base = { socket: session.socket, id: session.id, url: session.url };
   let message: object;
   // A subprotocol may carry a token (`access_token, <jwt>`): shown masked, as in the log records.
-  if (event === 'open') message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: 101, headers: opening, duration };
-  else if (event === 'error') {
+  if (event === 'open') {
+    // Over HTTP/2 the extended CONNECT's 200 opened it (RFC 8441 §5).
+    const h2 = h2Opening();
+    message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: h2 ? 200 : 101, http: h2 ? '2' : '1.1', headers: h2 ?? opening, duration };
+  } else if (event === 'error') {
     const { kind, status, headers } = detail;
     message = { ...base, error: detail, kind, status, headers, duration: monitor.live ? undefined : duration };
   } else message = { ...base, ...(detail as object) };

@@ -10,7 +10,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0)) await step();
 });
 
-it('lets a Node process exit by itself after close() in every state (built package)', async () => {
+it('lets a Node process exit by itself after close() in every state, never started, and through the face (built package)', async () => {
   const server = await startServer();
   const silent = await startSilentServer();
   cleanup.push(() => server.close(), () => silent.close());
@@ -23,8 +23,8 @@ it('lets a Node process exit by itself after close() in every state (built packa
   expect(stderr).toBe('');
   expect(code).toBe(0);
   const report = JSON.parse(stdout) as { states: string[]; resources: string[]; after: string[] };
-  expect(report.states).toEqual(['open', 'connecting', 'reconnecting']);
-  expect(report.after).toEqual(['closed', 'closed', 'closed']);
+  expect(report.states).toEqual(['open', 'connecting', 'reconnecting', 'closed', 'open']);
+  expect(report.after).toEqual(['closed', 'closed', 'closed', 'closed', 'closed']);
   // Sockets still finishing their close handshake may be listed; timers may not.
   expect(report.resources.filter((name) => name === 'Timeout')).toEqual([]);
 });
