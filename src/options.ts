@@ -95,6 +95,13 @@ export interface NodeOptions {
    * the attempt's AbortSignal, as the url function does.
    */
   headers?: Record<string, string> | ((signal: AbortSignal) => Record<string, string> | Promise<Record<string, string>>);
+  /**
+   * WebSocket over HTTP/2 (RFC 8441). Default false: HTTP/1.1. `true`: HTTP/2 only, by ALPN on wss:
+   * and by prior knowledge on ws:; sockets to one origin share one connection. `'auto'`: HTTP/2 on
+   * wss: where the server advertises RFC 8441, else HTTP/1.1, also when the extended CONNECT is
+   * refused or reset. Node only.
+   */
+  http2?: boolean | 'auto';
   /** Keep TLS verification on (the default) unless you mean it. */
   rejectUnauthorized?: boolean;
   /** Certificates to trust besides the system's (an in-house CA), PEM. */

@@ -30,8 +30,14 @@ const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
 const SILENT: TransportEvents = { open: noop, message: noop, pong: noop, error: noop, close: noop };
 
+type Fields = Record<string, string>;
+
+/** The safe headers of the 200 being announced as open (the `open` diagnostics channel): no socket keeps them. */
+let opening: Fields | undefined;
+export const h2Opening = (): Fields | undefined => opening;
+
 /** The extended CONNECT's fields (RFC 8441 §4, RFC 9113 §8.3), then the user's headers as HTTP/2 allows them. */
-export function connectHeaders(url: URL, protocols: string[], options: NodeOptions): OutgoingHttpHeaders {
+export function connectHeaders(url: URL, protocols: string[], options: NodeOptions, extra: Fields = {}): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
     ':method': 'CONNECT',
     ':protocol': 'websocket',
@@ -44,7 +50,6 @@ export function connectHeaders(url: URL, protocols: string[], options: NodeOptio
   if (typeof options.origin === 'string') headers.origin = options.origin;
   // As ws does over HTTP/1.1: credentials in the URL become Basic authentication.
   if (url.username || url.password) headers.authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
-  const extra = typeof options.headers === 'object' ? options.headers : {};
   for (const name in extra) {
     const lower = name.toLowerCase();
     if (!CONNECTION_SPECIFIC.test(lower)) headers[lower] = extra[name];
@@ -80,6 +85,8 @@ class H2Transport implements Transport, SessionUser {
   /** A frame broke the protocol or the session was lost: no second error for the stream's end. */
   #errored = false;
   #timer?: NodeJS.Timeout;
+  /** Aborts a pending `nodeOptions.headers` function. */
+  #abort?: AbortController;
   /** Destroyed, or its close reported: nothing more is said. */
   #done = false;
 
@@ -107,11 +114,27 @@ class H2Transport implements Transport, SessionUser {
     }
     // Perhaps another session than the one first joined: that one had no room left.
     this.#pooled = outcome;
+    const { attempt, nodeOptions = {} } = this.options;
+    const { headers } = nodeOptions;
+    if (typeof headers !== 'function') return this.#request(url, outcome, headers);
+    // A function's headers (a fresh token) are asked for once the session is ready; they fail the
+    // attempt, retried, as over HTTP/1.1.
+    const abort = (this.#abort = new AbortController());
+    Promise.resolve(abort.signal)
+      .then(headers)
+      .then(
+        (fields) => abort.signal.aborted || this.#request(url, outcome, fields),
+        (cause: unknown) => abort.signal.aborted || this.#fail(new SteadySocketError('invalid-options', `nodeOptions.headers function failed: ${String(cause)}`, { cause, retryable: true, attempt })),
+      );
+  }
+
+  #request(url: URL, pooled: Pooled, fields: Fields = {}): void {
+    const { protocols, nodeOptions = {}, attempt } = this.options;
     let stream: ClientHttp2Stream;
     try {
-      stream = this.#stream = outcome.session!.request(connectHeaders(url, this.options.protocols, this.options.nodeOptions ?? {}), { endStream: false });
+      stream = this.#stream = pooled.session!.request(connectHeaders(url, protocols, nodeOptions, fields), { endStream: false });
     } catch (cause) {
-      return this.#fail(classifyNodeError(cause as Error, this.options.attempt, false));
+      return this.#fail(classifyNodeError(cause as Error, attempt, false));
     }
     // A reset reports through 'close' with its code; node:http2 also raises it as an error.
     stream.on('error', noop);
@@ -156,7 +179,9 @@ class H2Transport implements Transport, SessionUser {
     });
     stream.on('end', () => this.#stream?.end());
     this.#opened = true;
+    opening = safeHeaders(headers);
     this.#events.open(this.protocol);
+    opening = undefined;
   }
 
   /** The server closed (RFC 6455 §5.5.1): echo its code if no close frame went yet, then END_STREAM. */
@@ -283,6 +308,7 @@ class H2Transport implements Transport, SessionUser {
 
   destroy(code?: number, reason?: string): void {
     this.#events = SILENT;
+    this.#abort?.abort();
     if (this.#inner) return this.#inner.destroy(code, reason);
     const ready = this.ready;
     this.#done = true;

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SteadySocket, type SteadySocketOptions } from 'steadysocket';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openH2Transport, type H2Mode } from '../../src/runtime/h2';
 import { sessionCount } from '../../src/runtime/h2-session';
@@ -8,6 +12,7 @@ import type { SteadySocketError } from '../../src/errors';
 import type { NodeOptions } from '../../src/options';
 import { makeCertificates, startApache, startBackend, startHaproxy, startHypercorn, startNodeH2, type Backend, type NodeH2Server, type TestCertificates } from '../helpers/http2-servers';
 import type { RealServer } from '../helpers/real-servers';
+import { next } from '../helpers/wait';
 import { startEchoH2, type EchoH2 } from './fixtures/h2-echo-server';
 
 let certificates: TestCertificates;
@@ -71,12 +76,14 @@ function hear(): Heard {
   return heard;
 }
 
-// Every test leaves no session behind: its sockets closed, each session ended with its last one.
+// Every test leaves no session behind: each session ends with its last socket. The transports are
+// cut first (a no-op for those closed), so that a test that failed half-way keeps its failure its own.
+const transports: Transport[] = [];
 afterEach(async () => {
+  for (const transport of transports.splice(0)) transport.destroy();
   await expect.poll(() => sessionCount(), { timeout: 5000 }).toBe(0);
 });
 
-const transports: Transport[] = [];
 function open(url: string, mode: H2Mode, heard: Heard, nodeOptions: NodeOptions = {}, protocols: string[] = []): Transport {
   const transport = openH2Transport({ url, protocols, binaryType: 'arraybuffer', attempt: 1, nodeOptions: { ca: certificates.ca, ...nodeOptions } }, heard.events, mode, openTransport);
   transports.push(transport);
@@ -359,5 +366,114 @@ describe('real servers', () => {
     for (const [transport] of pairs) transport.close(1000);
     await Promise.all(pairs.map(([, heard]) => heard.closed));
     await expect.poll(() => sessionCount()).toBe(0);
+  });
+});
+
+describe('through SteadySocket, with nodeOptions.http2', () => {
+  const sockets: SteadySocket[] = [];
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+  });
+  const client = (url: string, options: SteadySocketOptions = {}, http2: true | 'auto' = true): SteadySocket => {
+    const socket = new SteadySocket(url, { ...options, nodeOptions: { ca: certificates.ca, http2, ...options.nodeOptions } });
+    sockets.push(socket);
+    return socket;
+  };
+
+  it('opens, sends what was queued while connecting, pings for heartbeats and closes with its code', async () => {
+    const socket = client(echo.url, { heartbeat: { interval: 50, timeout: 1000 } });
+    socket.send('queued');
+    expect(await next(socket, 'message')).toBe('queued');
+    const beat = await next<{ rtt: number }>(socket, 'heartbeat');
+    expect(beat.rtt).toBeGreaterThanOrEqual(0);
+    const closes = echo.closes.length;
+    await socket.close(4321, 'finished');
+    expect(echo.closes.slice(closes)).toEqual([4321]);
+  });
+
+  it('a server-driven heartbeat counts the server\'s ping frames as signs of life', async () => {
+    const socket = client(echo.url, { heartbeat: { mode: 'server', timeout: 300 } });
+    await socket.connected();
+    const timer = setInterval(() => socket.send('ping'), 50);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(socket.state).toBe('open');
+      expect(socket.stats().failures).toEqual({});
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it("reconnects after the server's close, and onto a new session after GOAWAY", async () => {
+    const socket = client(echo.url, { reconnect: { initialDelay: 10, maxDelay: 20 } });
+    await socket.connected();
+    const sessions = echo.sessions.length;
+    socket.send('goaway');
+    const closed = await next<{ code: number; willReconnect: boolean }>(socket, 'close');
+    expect(closed).toMatchObject({ code: 1006, willReconnect: true });
+    await next(socket, 'open');
+    expect(echo.sessions.length).toBe(sessions + 1);
+    socket.send('close 1012 restarting');
+    expect(await next(socket, 'close')).toMatchObject({ code: 1012, reason: 'restarting', wasClean: true, willReconnect: true });
+    await next(socket, 'open');
+    socket.send('still here');
+    expect(await next(socket, 'message')).toBe('still here');
+  });
+
+  it('waits out Retry-After of a refused CONNECT, and stops at a 401', async () => {
+    const socket = client(`${echo.url}/status/503`, { reconnect: { initialDelay: 10, maxDelay: 5000 } });
+    const reconnecting = await next<{ delay: number; error: { kind: string; retryAfter: number } }>(socket, 'reconnecting');
+    expect(reconnecting.error).toMatchObject({ kind: 'server-error', retryAfter: 1000 });
+    expect(reconnecting.delay).toBeGreaterThanOrEqual(1000);
+    const refused = client(`${echo.url}/status/401`);
+    const error = await next<{ kind: string; status: number }>(refused, 'error');
+    expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
+    await expect.poll(() => refused.state).toBe('closed');
+  });
+
+  it('sends the headers a function returns for each attempt', async () => {
+    let calls = 0;
+    const socket = client(echo.url, { nodeOptions: { headers: async () => ({ authorization: `Bearer t${++calls}` }) } });
+    await socket.connected();
+    expect(echo.requests.at(-1)).toMatchObject({ authorization: 'Bearer t1' });
+  });
+
+  it("tells the open diagnostics channel which HTTP carried it, 'auto' included", async () => {
+    const seen: { http: string; status: number }[] = [];
+    const listener = (message: unknown): void => void seen.push(message as { http: string; status: number });
+    subscribe('steadysocket:open', listener);
+    try {
+      await client(`wss://127.0.0.1:${works.port}/ws`, {}, 'auto').connected();
+      await client(`wss://127.0.0.1:${noRfc8441.port}/ws`, {}, 'auto').connected();
+    } finally {
+      unsubscribe('steadysocket:open', listener);
+    }
+    expect(seen.map(({ http, status }) => [http, status])).toEqual([
+      ['2', 200],
+      ['1.1', 101],
+    ]);
+  });
+
+  it('refuses a bad nodeOptions.http2, naming it', async () => {
+    const socket = new SteadySocket(echo.url, { nodeOptions: { http2: 'yes' as never } });
+    sockets.push(socket);
+    const error = await next<{ kind: string; message: string }>(socket, 'error');
+    expect(error).toMatchObject({ kind: 'invalid-options' });
+    expect(error.message).toContain('nodeOptions.http2');
+  });
+
+  it('lets a Node process exit by itself after close()', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/h2-exit.mjs', import.meta.url));
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [fixture, `wss://127.0.0.1:${works.port}/ws`, certificates.caFile], { timeout: 15000 }, (error, out, err) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
+      );
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { greetings: string[]; states: string[]; resources: string[] };
+    expect(report.greetings).toEqual(['version 2', 'version 2', 'version 2']);
+    expect(report.states).toEqual(['closed', 'closed', 'closed']);
+    expect(report.resources.filter((name) => name === 'Timeout')).toEqual([]);
   });
 });
