@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startHandshakeServer, type HandshakeServer } from '../test/helpers/handshake-server';
+import { startServer } from '../test/helpers/servers';
 import { openPage, pageFile, startPageServer } from './helpers';
 
 // Regressions of the browser diagnosis: cases where Chromium reported `unknown` without the true kind
@@ -46,6 +47,40 @@ for (const [route, truth, protocols] of CASES) {
     }
   });
 }
+
+test('a failure that did not last is not blamed on the subprotocols: the socket opens on the next attempt', async ({ page }) => {
+  // The first handshake is dropped (a restart, a lost connection); every later one is accepted, with
+  // the offered subprotocol. The diagnosis' probe without subprotocols opens, and so does the one
+  // with them: no subprotocol-mismatch (final), a retryable error, then open.
+  let first = true;
+  const server = await startServer({
+    verifyClient: ({ req }, done) => {
+      if (!first) return done(true);
+      first = false;
+      req.socket.destroy();
+    },
+  });
+  try {
+    await openPage(page, pages.origin, 'umd');
+    const seen = await page.evaluate(
+      (url) =>
+        new Promise<string[]>((resolve) => {
+          const lib = (window as unknown as { steadysocket: typeof import('../src/index') }).steadysocket;
+          const socket = new lib.SteadySocket(url, { protocols: ['chat.v1'], connectTimeout: 5000, reconnect: { initialDelay: 50 } });
+          const seen: string[] = [];
+          socket.on('error', (error) => seen.push(`error ${error.kind} ${error.retryable}`));
+          socket.on('open', () => (seen.push(`open ${socket.protocol}`), resolve(seen), void socket.close()));
+          socket.on('state', (state) => state === 'closed' && resolve([...seen, 'closed']));
+        }),
+      server.url,
+    );
+    expect(seen.at(-1)).toBe('open chat.v1');
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/^error \S+ true$/);
+  } finally {
+    await server.close();
+  }
+});
 
 // The probes tried beside fetch for a broken 101 on a same-origin page, measured. Chromium treats a 101
 // to a plain request as an interim answer and waits for more: XMLHttpRequest and EventSource hang as

@@ -28,26 +28,28 @@ export async function diagnose(context: DiagnoseContext): Promise<SteadySocketEr
   };
   const candidates = HANDSHAKE_KINDS.filter((kind) => kind !== 'tls' || url.startsWith('wss:'));
 
-  if (protocols.length) {
-    // The same endpoint without subprotocols: if that opens, the subprotocols were the problem.
-    const opened = await withDeadline(
+  // Whether the endpoint opens now, offering `offered`.
+  const opens = (offered?: string[]): Promise<boolean> =>
+    withDeadline(
       (probeSignal) =>
         new Promise<boolean>((resolve) => {
-          const socket = new context.WebSocket(url);
+          const socket = new context.WebSocket(url, offered);
           const done = (result: boolean): void => {
             socket.onopen = socket.onerror = socket.onclose = null;
-            try {
-              socket.close(1000);
-            } catch {
-              // closing a socket that never opened
-            }
+            // Without a code it cannot throw, even before open (WHATWG close(), step 1 checks only a given code).
+            socket.close();
             resolve(result);
           };
           socket.onopen = () => done(true);
-          socket.onerror = socket.onclose = () => done(false);
-          probeSignal.addEventListener('abort', () => done(false));
+          // The probe signal is this probe's own: its onabort is free to take.
+          socket.onerror = socket.onclose = probeSignal.onabort = () => done(false);
         }),
     );
+  if (protocols.length) {
+    // The same endpoint without subprotocols: if that opens, the subprotocols were the problem,
+    // unless it opens with them too (a server back from a restart, a dropped connection): then the
+    // failure did not last, and the probes below say what they can.
+    const opened = (await opens()) && !(await opens(protocols));
     if (opened) {
       return new SteadySocketError('subprotocol-mismatch', 'server accepts none of the offered subprotocols', {
         attempt: context.attempt,

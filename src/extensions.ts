@@ -18,7 +18,7 @@ export interface DiagnoseContext {
   /** ms the probes may take, all together. */
   budget: number;
   signal: AbortSignal;
-  WebSocket: new (url: string) => {
+  WebSocket: new (url: string, protocols?: string[]) => {
     onopen: (() => void) | null;
     onerror: (() => void) | null;
     onclose: (() => void) | null;
