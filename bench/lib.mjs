@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import PartySocket from 'partysocket/ws';
 import { io } from 'socket.io-client';
-import { SteadySocket } from '../dist/steadysocket.mjs';
+import { SteadySocket, SteadyWebSocket } from '../dist/steadysocket.mjs';
 
 export const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -67,6 +67,25 @@ export const CONTENDERS = {
 };
 
 /**
+ * The drop-in face (SteadyWebSocket) over a SteadySocket, with its defaults: a row of its own beside
+ * the contenders (throughput, heap), not one of them, so the herd and shed runs stay as they are.
+ */
+export const DROPIN = {
+  name: 'steadysocket, drop-in',
+  open: async (url) => {
+    const socket = new SteadyWebSocket(url, undefined, { nodeOptions: { perMessageDeflate: false } });
+    socket.binaryType = 'arraybuffer';
+    // The wait in a scope of its own: the closures returned below keep `socket` alive, not the
+    // promise's resolvers. No listener stays once open, as none does on the other contenders.
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => (socket.removeEventListener('error', reject), resolve()), { once: true });
+      socket.addEventListener('error', reject, { once: true });
+    });
+    return { send: (d) => socket.send(d), onMessage: (fn) => (socket.onmessage = (e) => fn(e.data)), close: () => socket.close(), raw: socket };
+  },
+};
+
+/**
  * socket.io-client speaks its own protocol over WebSocket, so it fits only the tests that do not need
  * our server (herd, memory): it gets a socket.io server (bench/socketio-server.mjs), WebSocket only.
  */
@@ -88,6 +107,30 @@ export const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+/** The spread of the rounds: the 25th to the 75th percentile. */
+export const quartiles = (values) => [percentile(values, 25), percentile(values, 75)];
+
+/**
+ * A budget read from per-round values (a ratio, or bytes over a baseline): the median, the spread of
+ * the rounds, the margin (how far the median is past the line, negative when it misses), and whether
+ * the spread is wider than that margin, in which case one run can land on either side of the line and
+ * the median alone decides nothing.
+ * @param values one value per round
+ * @param line the budget's line
+ * @param direction 'at least' (ratios) or 'at most' (bytes)
+ */
+export function judge(values, line, direction = 'at least') {
+  const middle = median(values);
+  const [low, high] = quartiles(values);
+  const margin = direction === 'at least' ? middle - line : line - middle;
+  const met = margin >= 0;
+  const unsure = high - low > Math.abs(margin);
+  return { median: middle, low, high, margin, met, unsure, verdict: `${met ? 'meets' : 'misses'}${unsure ? ' ⚠' : ''}` };
+}
+
+/** The sentence for a judged budget whose spread is wider than its margin (judge().unsure). */
+export const unsureNote = (what, judged, format = (v) => v.toFixed(2)) =>
+  `${what}: the rounds span ${format(judged.low)}-${format(judged.high)}, wider than the margin of ${format(Math.abs(judged.margin))} ${judged.met ? 'over' : 'under'} the budget; one run can land on either side.`;
 /** Round r's order: the list rotated by r, so no contender always runs first (warm caches, JIT). */
 export const rotated = (list, round) => list.map((_, i) => list[(i + round) % list.length]);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,14 +1,19 @@
 // Heap per idle open connection: each contender in a fresh child process (run with --expose-gc)
 // opens 2,000 connections to the bench server, waits, collects garbage, and reports the heap growth
-// per connection. steadysocket runs with its default heartbeats on.
+// per connection. steadysocket runs with its default heartbeats on, and so does the drop-in face over
+// it. The contenders take turns in rotated order over ROUNDS rounds; each difference (to raw ws, and
+// the face's to steadysocket) is taken within its round, and the budgets read the median difference
+// with the spread of the rounds.
 import { spawn } from 'node:child_process';
-import { CONTENDERS, SOCKET_IO, here, median, startServer, fmt } from './lib.mjs';
+import { CONTENDERS, DROPIN, SOCKET_IO, here, judge, median, quartiles, rotated, startServer, fmt, unsureNote } from './lib.mjs';
 
 const CONNECTIONS = 2000;
-const ROUNDS = Number(process.env.ROUNDS || 3);
+const ROUNDS = Number(process.env.ROUNDS || 5);
+/** Bytes per idle connection: steadysocket at most raw ws + 1 KiB; the drop-in face at most 0.3 KiB over a steadysocket. */
+const BUDGETS = { overRaw: 1024, faceOverSteadysocket: 0.3 * 1024 };
 
 async function child(name, url) {
-  const open = name === 'socket.io-client' ? SOCKET_IO.open : (base) => CONTENDERS[name](`${base}/idle`);
+  const open = name === 'socket.io-client' ? SOCKET_IO.open : name === DROPIN.name ? (base) => DROPIN.open(`${base}/idle`) : (base) => CONTENDERS[name](`${base}/idle`);
   const heap = () => {
     globalThis.gc();
     globalThis.gc();
@@ -35,32 +40,57 @@ function measure(name, url) {
   });
 }
 
+const kib = (bytes) => `${bytes >= 0 ? '+' : ''}${fmt(bytes / 1024, 2)} KiB`;
+
 export async function run() {
   const server = await startServer();
   const ioServer = await startServer(0, () => {}, SOCKET_IO.script);
-  const names = [...Object.keys(CONTENDERS), 'socket.io-client'];
+  const names = [...Object.keys(CONTENDERS), DROPIN.name, 'socket.io-client'];
   const results = Object.fromEntries(names.map((n) => [n, []]));
   const deltas = Object.fromEntries(names.map((n) => [n, []]));
+  const faceDeltas = [];
   for (let round = 0; round < ROUNDS; round++) {
     const perRound = {};
-    for (const name of names) perRound[name] = await measure(name, name === 'socket.io-client' ? ioServer.url : server.url);
+    for (const name of rotated(names, round)) perRound[name] = await measure(name, name === 'socket.io-client' ? ioServer.url : server.url);
     for (const name of names) {
       results[name].push(perRound[name]);
       deltas[name].push(perRound[name] - perRound['raw ws']);
     }
+    faceDeltas.push(perRound[DROPIN.name] - perRound.steadysocket);
     process.stderr.write(`memory: round ${round + 1}/${ROUNDS} done\n`);
   }
   await server.stop();
   await ioServer.stop();
+  const notes = [];
+  const budget = (name) => {
+    if (name.startsWith('steadysocket') && name !== DROPIN.name) {
+      const judged = judge(deltas[name], BUDGETS.overRaw, 'at most');
+      if (judged.unsure) notes.push(unsureNote(`${name}, over raw ws`, judged, kib));
+      return `≤ raw ws + 1 KiB: ${judged.verdict}`;
+    }
+    if (name === DROPIN.name) {
+      const judged = judge(faceDeltas, BUDGETS.faceOverSteadysocket, 'at most');
+      if (judged.unsure) notes.push(unsureNote(`${name}, over steadysocket`, judged, kib));
+      return `≤ steadysocket + 0.3 KiB: ${kib(judged.median)} (${kib(judged.low)} to ${kib(judged.high)}), ${judged.verdict}`;
+    }
+    return '';
+  };
+  const spread = (values, format) => quartiles(values).map(format).join(' to ');
+  const rows = names.map((n) =>
+    n === 'raw ws'
+      ? `| ${n} | ${fmt(median(results[n]))} | ${spread(results[n], (v) => fmt(v))} |  |  |  |`
+      : `| ${n} | ${fmt(median(results[n]))} | ${spread(results[n], (v) => fmt(v))} | ${kib(median(deltas[n]))} | ${spread(deltas[n], kib)} | ${budget(n)} |`,
+  );
   return {
     title: 'Node: heap per idle connection',
-    summary: Object.fromEntries(names.map((n) => [n, median(deltas[n])])),
+    summary: { ...Object.fromEntries(names.map((n) => [n, median(deltas[n])])), faceOverSteadysocket: median(faceDeltas) },
     text: [
-      `Heap growth per open idle connection over ${fmt(CONNECTIONS)} connections, after garbage collection, each contender in a fresh process; median of ${ROUNDS} rounds. steadysocket has its default heartbeat (protocol pings every 25 s) on; reconnecting-websocket and partysocket have none; socket.io-client, against a socket.io server, answers the server's pings and times out without them.`,
+      `Heap growth per open idle connection over ${fmt(CONNECTIONS)} connections, after garbage collection, each contender in a fresh process; ${ROUNDS} rounds, the contenders in rotated order; medians, and the spread of the rounds (25th-75th percentile); differences are taken within a round. steadysocket has its default heartbeat (protocol pings every 25 s) on, and so has the drop-in face (\`SteadyWebSocket\` over a steadysocket; no listener on it, as none on the others); reconnecting-websocket and partysocket have none; socket.io-client, against a socket.io server, answers the server's pings and times out without them. ⚠ marks a budget whose spread is wider than its margin.`,
       '',
-      '| contender | bytes per connection | vs raw ws |',
-      '|---|---:|---:|',
-      ...names.map((n) => `| ${n} | ${fmt(median(results[n]))} | ${n === 'raw ws' ? '' : (median(deltas[n]) >= 0 ? '+' : '') + fmt(median(deltas[n]) / 1024, 2) + ' KiB'} |`),
+      '| contender | bytes per connection | spread | vs raw ws | spread | budget |',
+      '|---|---:|---:|---:|---:|---|',
+      ...rows,
+      ...(notes.length ? ['', notes.join(' ')] : []),
     ].join('\n'),
   };
 }
