@@ -1,65 +1,18 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { rollup } from 'rollup';
-import commonjs from '@rollup/plugin-commonjs';
-import resolve from '@rollup/plugin-node-resolve';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { listenLocal } from '../test/helpers/servers';
+import { sharedBundle } from './bundle';
 
 // steadysocket/react in a page bundled as a user's app is: e2e/pages/react-app.mjs, with React and
 // react-dom from node_modules (development mode: StrictMode mounts twice only there) and the hook
 // from the built package by its name (`steadysocket/react`, through package.json "exports"). A real
 // `ws` server counts its open connections at every step.
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The app bundled as rollup bundles an app: node-resolve (browser), commonjs, NODE_ENV replaced. */
-async function bundleApp(): Promise<string> {
-  const nodeEnv = { name: 'node-env', transform: (code: string) => (code.includes('process.env.NODE_ENV') ? code.replaceAll('process.env.NODE_ENV', '"development"') : null) };
-  const build = await rollup({
-    input: join(root, 'e2e/pages/react-app.mjs'),
-    plugins: [nodeEnv, resolve({ browser: true, exportConditions: ['browser'] }), commonjs()],
-    onwarn: (warning, warn) => warning.code !== 'MODULE_LEVEL_DIRECTIVE' && warn(warning),
-  });
-  const { output } = await build.generate({ format: 'iife' });
-  await build.close();
-  return output[0].code;
-}
-
-/**
- * The bundle, made once for both browsers' workers: kept in the temporary directory under a hash
- * of what goes into it, and made by the worker that takes the lock while the other waits for it.
- */
-async function sharedBundle(): Promise<string> {
-  const inputs = ['e2e/pages/react-app.mjs', 'dist/react.mjs', 'dist/steadysocket.browser.mjs', 'node_modules/react/package.json', 'node_modules/react-dom/package.json'];
-  const hash = createHash('sha256');
-  for (const input of inputs) hash.update(await readFile(join(root, input)));
-  const file = join(tmpdir(), `steadysocket-react-app-${hash.digest('hex').slice(0, 16)}.js`);
-  const cached = (): Promise<string | undefined> => readFile(file, 'utf8').catch(() => undefined);
-  const found = await cached();
-  if (found !== undefined) return found;
-  if (!(await mkdir(`${file}.lock`).then(() => true, () => false))) {
-    // Another worker is making it (or died making it: then make it here after all).
-    for (const until = Date.now() + 30000; Date.now() < until; await new Promise((wait) => setTimeout(wait, 100))) {
-      const code = await cached();
-      if (code !== undefined) return code;
-    }
-  }
-  const code = await bundleApp();
-  // Bundles of older builds go.
-  const dir = tmpdir();
-  for (const name of await readdir(dir)) if (/^steadysocket-react-app-\w+\.js$/.test(name)) await rm(join(dir, name), { force: true });
-  await writeFile(`${file}.${process.pid}`, code);
-  await rename(`${file}.${process.pid}`, file);
-  await rm(`${file}.lock`, { recursive: true, force: true });
-  return code;
-}
+/** The app, bundled once for both browsers' workers. */
+const sharedAppBundle = (): Promise<string> =>
+  sharedBundle('e2e/pages/react-app.mjs', ['dist/react.mjs', 'dist/steadysocket.browser.mjs', 'node_modules/react/package.json', 'node_modules/react-dom/package.json']);
 
 /** The WebSocket server: echoes, records what each path received, holds handshakes while `held`. */
 class CountingServer {
@@ -126,7 +79,7 @@ let origin: string;
 const server = new CountingServer();
 
 test.beforeAll(async () => {
-  code = await sharedBundle();
+  code = await sharedAppBundle();
   await server.start();
   // The page, and an endpoint that refuses the upgrade (and the probe's GET) with 401, same-origin
   // so the browser's handshake can be diagnosed.
