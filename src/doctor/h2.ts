@@ -206,6 +206,8 @@ export async function probeH2(input: H2Input): Promise<H2Report> {
   });
   let sessionError: (Error & { code?: string }) | undefined;
   session.on('error', (error: Error & { code?: string }) => (sessionError ??= error));
+  let sessionClosed = false;
+  session.once('close', () => (sessionClosed = true));
   session.on('goaway', (code: number) => (report.goaway = { code, name: errorName(code) }));
   try {
     const remote = await first<Settings | undefined>(start + timeout, (settle) => {
@@ -250,7 +252,10 @@ export async function probeH2(input: H2Input): Promise<H2Report> {
     });
     const ignored = dropped.length ? ` (left out, not allowed in HTTP/2: ${dropped.join(', ')})` : '';
     if (answer === undefined || answer === 'closed') {
-      const code = answer === 'closed' ? stream.rstCode : undefined;
+      // A connection that drops closes its streams with a code of node:http2's own (CANCEL): no reset was
+      // sent. The session's error, which says why it dropped, comes after the streams' close.
+      const code = answer === 'closed' && !session.destroyed ? stream.rstCode : undefined;
+      if (answer === 'closed' && session.destroyed && !sessionClosed) await first(start + timeout, (settle) => session.once('close', () => settle(true)));
       if (code !== undefined && !report.goaway) report.reset = { code, name: errorName(code) };
       const why = report.reset
         ? `RST_STREAM ${report.reset.name} (${report.reset.code})`
@@ -304,7 +309,14 @@ export async function probeH2(input: H2Input): Promise<H2Report> {
     wire.write(clientFrame(OPCODE.ping, payload));
     const pong = await nextFrame(wire, start + timeout, (frame) => frame.opcode === OPCODE.close || (frame.opcode === OPCODE.pong && frame.payload.equals(payload)));
     if (pong?.opcode !== OPCODE.pong) {
-      const got = pong ? `a close frame (${closeOf(pong).code ?? 'no code'})` : stream.rstCode ? `RST_STREAM ${errorName(stream.rstCode)}` : wire.ended ? 'the stream ended' : 'nothing in time';
+      // node:http2 ends the readable side on a RST_STREAM before it sets rstCode, on the stream's close;
+      // after an END_STREAM the stream closes once ours is sent too.
+      if (!pong && wire.ended && !stream.closed) {
+        stream.end();
+        await first(start + timeout, (settle) => stream.once('close', () => settle(true)));
+      }
+      const reset = stream.rstCode && !session.destroyed ? stream.rstCode : undefined;
+      const got = pong ? `a close frame (${closeOf(pong).code ?? 'no code'})` : reset ? `RST_STREAM ${errorName(reset)}` : wire.ended ? 'the stream ended' : 'nothing in time';
       report.checks.push({ name: 'ping', ok: false, expected: 'a pong with the same payload', got });
       step('h2-ping', false, start, got);
       if (pong) report.close = closeOf(pong);

@@ -10,7 +10,8 @@ const OWN = /^(:[a-z]+|sec-websocket-key|sec-websocket-version|sec-websocket-ext
 const secret = (name: string): boolean => !OWN.test(name) && SECRET_HEADER.test(name);
 
 /** Header values with secrets masked, names kept. */
-export const masked = (lines: [string, string][]): [string, string][] => lines.map(([name, value]) => [name, secret(name) ? '***' : value]);
+export const masked = (lines: [string, string][]): [string, string][] =>
+  lines.map(([name, value]) => [name, secret(name) ? '***' : /^sec-websocket-protocol$/i.test(name) ? maskProtocols(value.split(/\s*,\s*/)).join(', ') : value]);
 
 /** Shows a head with every secret masked: credentials, cookies, token-carrying subprotocols. */
 export function redactHead(lines: [string, string][], first?: string): string {
