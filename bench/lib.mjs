@@ -130,7 +130,7 @@ export function judge(values, line, direction = 'at least') {
 
 /** The sentence for a judged budget whose spread is wider than its margin (judge().unsure). */
 export const unsureNote = (what, judged, format = (v) => v.toFixed(2)) =>
-  `${what}: the rounds span ${format(judged.low)}-${format(judged.high)}, wider than the margin of ${format(Math.abs(judged.margin))} ${judged.met ? 'over' : 'under'} the budget; one run can land on either side.`;
+  `${what}: the rounds span ${format(judged.low)}-${format(judged.high)}, wider than the median's margin of ${format(Math.abs(judged.margin))} ${judged.met ? 'over' : 'under'} the budget, so the margin is within this machine's noise and another run's median could land on the other side.`;
 /** Round r's order: the list rotated by r, so no contender always runs first (warm caches, JIT). */
 export const rotated = (list, round) => list.map((_, i) => list[(i + round) % list.length]);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
