@@ -82,7 +82,11 @@ export class Pooled {
       : netConnect({ host, port, family: options.family as number | undefined });
     // A CONNECT and the first frames are small: Nagle's algorithm would hold them ~40 ms.
     this.#socket.setNoDelay(true);
-    this.#socket.once('error', (cause) => this.#end(cause));
+    this.#socket.once('error', (cause: Error & { code?: string }) => {
+      // RFC 7301 §3.2: the server speaks none of the protocols offered (only h2 is, with `true`).
+      if (cause.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') this.#refuse('the server refused h2 by ALPN (no_application_protocol)');
+      else this.#end(cause);
+    });
     this.#socket.once(secure ? 'secureConnect' : 'connect', () => this.#connected(secure));
   }
 

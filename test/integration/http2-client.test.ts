@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { rmSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SteadySocket, type SteadySocketOptions } from 'steadysocket';
+import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openH2Transport, type H2Mode } from '../../src/runtime/h2';
 import { sessionCount } from '../../src/runtime/h2-session';
@@ -25,6 +28,8 @@ let backend: Backend;
 let haproxy: RealServer & { cleartextPort: number };
 let apache: RealServer;
 let hypercorn: RealServer;
+let http1Only: HttpsServer;
+let http1OnlyUrl: string;
 
 // Each server once for the file: HAProxy, Apache httpd and hypercorn from Debian, Node's http2.
 beforeAll(async () => {
@@ -40,9 +45,16 @@ beforeAll(async () => {
     startApache(backend.port, certificates),
     startHypercorn(certificates),
   ]);
+  // TLS without ALPN: HTTP/1.1 alone.
+  http1Only = createHttpsServer({ key: certificates.key, cert: certificates.cert });
+  new WebSocketServer({ server: http1Only }).on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+  await new Promise<void>((resolve) => http1Only.listen(0, '127.0.0.1', resolve));
+  http1OnlyUrl = `wss://127.0.0.1:${(http1Only.address() as AddressInfo).port}`;
 }, 30000);
 
 afterAll(async () => {
+  http1Only?.closeAllConnections();
+  http1Only?.close();
   await Promise.all([works, broken, noRfc8441, echo, cleartext, haproxy, apache, hypercorn, backend].map((server) => server?.close()));
   if (certificates) rmSync(certificates.dir, { recursive: true, force: true });
 });
@@ -208,6 +220,52 @@ describe('a WebSocket over HTTP/2 (RFC 8441)', () => {
   });
 });
 
+describe('the edges of a transport', () => {
+  it('sends URL credentials as Basic authentication, as ws does', async () => {
+    const [transport, heard] = await opened(echo.url.replace('//', '//alice:s%40cret@') + '/');
+    expect(echo.requests.at(-1)).toMatchObject({ authorization: 'Basic ' + Buffer.from('alice:s@cret').toString('base64') });
+    transport.close(1000);
+    await heard.closed;
+  });
+
+  it('refuses an extension it did not offer', async () => {
+    const heard = hear();
+    open(`${echo.url}/extensions`, true, heard);
+    expect(await heard.failed).toMatchObject({ kind: 'extension-mismatch', header: 'sec-websocket-extensions', status: 200 });
+  });
+
+  it('sends a close frame when destroyed with a code while open, and reports nothing after', async () => {
+    const [transport, heard] = await opened(echo.url);
+    expect(transport.bufferedAmount).toBe(0);
+    const closes = echo.closes.length;
+    transport.destroy(4002, 'gone');
+    expect(transport.ready).toBe(false);
+    await expect.poll(() => echo.closes.slice(closes)).toEqual([4002]);
+    transport.close(1000);
+    transport.ping!();
+    expect(heard.errors).toEqual([]);
+  });
+
+  it('fails an attempt whose headers function throws, retryable, and sends no CONNECT', async () => {
+    const requests = echo.requests.length;
+    const heard = hear();
+    open(echo.url, true, heard, {
+      headers: () => {
+        throw new Error('token service down');
+      },
+    });
+    expect(await heard.failed).toMatchObject({ kind: 'invalid-options', retryable: true });
+    expect(echo.requests.length).toBe(requests);
+  });
+
+  it('reports a refused connection as network', async () => {
+    const heard = hear();
+    const port = (await startEchoH2().then(async (server) => (await server.close(), server))).port;
+    open(`ws://127.0.0.1:${port}/`, true, heard);
+    expect(await heard.failed).toMatchObject({ kind: 'network' });
+  });
+});
+
 describe('sessions', () => {
   it('carries many sockets to one origin on one session, which ends with its last socket', async () => {
     const before = echo.sessions.length;
@@ -322,6 +380,29 @@ describe('a server that refuses', () => {
     expect(error.message).toContain('SETTINGS');
   });
 
+  it("'auto' uses HTTP/1.1 where TLS offers no h2 by ALPN, and on ws: URLs; true fails", async () => {
+    const [transport, heard] = await opened(http1OnlyUrl, 'auto');
+    expect(httpOf(transport)).toBe('1.1');
+    expect(transport.ready).toBe(true);
+    transport.hearPings!();
+    transport.ping!();
+    await expect.poll(() => heard.pongs).toEqual([undefined]);
+    transport.send('through ws');
+    await expect.poll(() => heard.messages).toEqual(['through ws']);
+    expect(transport.bufferedAmount).toBe(0);
+    transport.close(1000);
+    await heard.closed;
+    const strict = hear();
+    open(`${http1OnlyUrl}/`, true, strict, { family: 4 });
+    const error = await strict.failed;
+    expect(error).toMatchObject({ kind: 'no-protocol-support' });
+    expect(error.message).toContain('ALPN');
+    const [plain, heardPlain] = await opened(`ws://127.0.0.1:${backend.port}/`, 'auto');
+    expect(httpOf(plain)).toBe('1.1');
+    plain.destroy();
+    expect(heardPlain.errors).toEqual([]);
+  });
+
   it("'auto' uses HTTP/2 where it works", async () => {
     const [transport, heard] = await opened(`wss://127.0.0.1:${works.port}/ws`, 'auto');
     expect(httpOf(transport)).toBe('2');
@@ -340,10 +421,12 @@ describe('real servers', () => {
   ])('%s: opens over HTTP/2, echoes, pings and closes cleanly', async (_name, url, greeting) => {
     const [transport, heard] = await opened(url());
     expect(httpOf(transport)).toBe('2');
-    await expect.poll(() => heard.messages, { timeout: 10000 }).toEqual([greeting]);
+    // Sent at once, not after the greeting: Apache's H2WebSockets was seen (about one run in four, the
+    // stream open and its windows wide) to hold the backend's first message until the client sent.
     transport.send('é'.repeat(40000));
     transport.send(new Uint8Array(200000).fill(9));
     await expect.poll(() => heard.messages.length, { timeout: 10000 }).toBe(3);
+    expect(heard.messages[0]).toBe(greeting);
     expect(heard.messages[1]).toBe('é'.repeat(40000));
     expect((heard.messages[2] as ArrayBuffer).byteLength).toBe(200000);
     transport.ping!();
