@@ -235,8 +235,9 @@ class H2Transport implements Transport, SessionUser {
     const code = stream.rstCode;
     if (!this.#closeReceived && !this.#errored && code) this.#events.error(new SteadySocketError('network', `the server reset the stream: RST_STREAM ${errorName(code)} (${code})`, { attempt: this.options.attempt }));
     this.#done = true;
-    const clean = this.#closeSent && this.#closeReceived;
-    this.#events.close(clean ? this.#code : this.#closeReceived ? this.#code : 1006, clean || this.#closeReceived ? this.#reason : '', clean);
+    // The server's close frame gives the code; without one the stream ended abnormally (RFC 6455 §7.1.5).
+    const received = this.#closeReceived;
+    this.#events.close(received ? this.#code : 1006, this.#reason, received && this.#closeSent);
   }
 
   /** The session failed or the server sent GOAWAY. */

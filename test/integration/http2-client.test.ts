@@ -191,6 +191,12 @@ describe('a WebSocket over HTTP/2 (RFC 8441)', () => {
     await expect.poll(() => echo.closes.at(-1)).toBe(4001);
   });
 
+  it('reports 1005 for a close frame without a code', async () => {
+    const [transport, heard] = await opened(echo.url);
+    transport.send('close');
+    expect(await heard.closed).toEqual([1005, '', true]);
+  });
+
   it('closes with 1007 on invalid UTF-8 from the server, as a protocol error', async () => {
     const [transport, heard] = await opened(echo.url);
     transport.send('bad-utf8');
@@ -243,6 +249,15 @@ describe('the edges of a transport', () => {
     await expect.poll(() => echo.closes.slice(closes)).toEqual([4002]);
     transport.close(1000);
     transport.ping!();
+    expect(heard.errors).toEqual([]);
+  });
+
+  it('cuts the stream when destroyed without a code: the server sees it end, the socket says nothing', async () => {
+    const [transport, heard] = await opened(cleartext.url);
+    const streams = cleartext.sessions.at(-1)!;
+    transport.destroy();
+    await expect.poll(() => cleartext.open()).toBe(0);
+    expect(streams.destroyed || streams.closed).toBe(true);
     expect(heard.errors).toEqual([]);
   });
 
@@ -333,8 +348,14 @@ describe('a server that refuses', () => {
     const heard = hear();
     open(`${echo.url}/reset`, true, heard);
     const error = await heard.failed;
-    expect(error).toMatchObject({ kind: 'handshake', retryable: true });
+    expect(error).toMatchObject({ kind: 'handshake', retryable: true, cause: { code: 'REFUSED_STREAM' } });
     expect(error.message).toContain('RST_STREAM REFUSED_STREAM (7)');
+    // RFC 9113 §7: the server asks for HTTP/1.1, which trying again over HTTP/2 does not change.
+    const http1 = hear();
+    open(`${echo.url}/reset?code=13`, true, http1);
+    const required = await http1.failed;
+    expect(required).toMatchObject({ kind: 'no-protocol-support', retryable: false });
+    expect(required.message).toContain('RST_STREAM HTTP_1_1_REQUIRED (13)');
   });
 
   it('the broken advertiser: 405 is classified, a reset named', async () => {
