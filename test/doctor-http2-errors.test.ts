@@ -129,8 +129,8 @@ function answer(stream: ServerHttp2Stream, headers: Record<string, unknown>): vo
     case 'reset':
       return void stream.close(code);
     case 'goaway':
-      // Streams above the last one the server says it processed (0: none) were not processed (RFC 9113 §6.8).
-      return void stream.session!.goaway(code, 0);
+      // node:http2 names this stream as the last one processed (RFC 9113 §6.8); an error code closes it.
+      return void stream.session!.goaway(code);
     case 'silent':
       return;
     case 'refuse':
