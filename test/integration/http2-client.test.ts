@@ -323,6 +323,17 @@ describe('sessions', () => {
     await heardThird.closed;
   });
 
+  it('fails an attempt whose CONNECT is still unanswered when GOAWAY comes, so it is retried on a new session', async () => {
+    const [first, heardFirst] = await opened(echo.url);
+    const pending = hear();
+    open(`${echo.url}/silent`, true, pending);
+    await expect.poll(() => echo.requests.at(-1)?.[':path']).toBe('/silent');
+    first.send('goaway');
+    expect(await pending.failed).toMatchObject({ kind: 'network', retryable: true, attempt: 1 });
+    expect((await pending.failed).message).toContain('GOAWAY');
+    await heardFirst.closed;
+  });
+
   it('lets go of a pending attempt: destroy() before the session is ready leaves no session', async () => {
     const heard = hear();
     const transport = open(`${cleartext.url}/`, true, heard);
