@@ -15,10 +15,9 @@ export default defineConfig({
       // spawns it from dist/.
       exclude: ['src/runtime/browser.ts', 'src/diagnose.ts', 'src/cli.ts', 'src/doctor/args.ts'],
       reporter: ['text-summary'],
-      // What the suite reaches now, rounded down: less fails the test command. Branches went from 91
-      // to 88 with the doctor's HTTP/2 check, whose error paths (TLS failing on the second connection,
-      // a request that throws) no test reaches yet: raise it again when they do.
-      thresholds: { statements: 96, branches: 88, functions: 92, lines: 97 },
+      // What the suite reaches now, rounded down: less fails the test command. The doctor's HTTP/2
+      // error paths have their tests (test/doctor-http2-errors.test.ts), so branches are back at 91.
+      thresholds: { statements: 96, branches: 91, functions: 92, lines: 97 },
     },
     projects: [
       {
