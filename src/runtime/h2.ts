@@ -16,6 +16,13 @@ export type { H2Mode };
 // are read and written by ws's exported Receiver and Sender, the same code that frames ws's own
 // connections: fragments, control frames between them, UTF-8 checks, maxPayload.
 
+const OWNER = Symbol('steadysocket.h2');
+type Owned<T> = T & { [OWNER]: H2Transport };
+type Listeners = Record<string, (this: any, ...args: any[]) => void>;
+const listen = (emitter: { on(event: string, listener: (...args: any[]) => void): unknown }, listeners: Listeners): void => {
+  for (const event in listeners) emitter.on(event, listeners[event]!);
+};
+
 /** How to open a WebSocket over HTTP/1.1 instead: the runtime's usual transport. */
 export type Fallback = (options: TransportOptions, events: TransportEvents) => Transport;
 
@@ -74,6 +81,7 @@ class H2Transport implements Transport, SessionUser {
   #pooled?: Pooled;
   #stream?: ClientHttp2Stream;
   #sender?: FrameWriter;
+  #receiver?: FrameReader;
   /** The HTTP/1.1 transport, after a fallback: every call goes there. */
   #inner?: Transport;
   #opened = false;
@@ -136,11 +144,58 @@ class H2Transport implements Transport, SessionUser {
     } catch (cause) {
       return this.#fail(classifyNodeError(cause as Error, attempt, false));
     }
-    // A reset reports through 'close' with its code; node:http2 also raises it as an error.
-    stream.on('error', noop);
-    stream.once('response', (headers) => this.#response(headers));
-    stream.once('close', () => this.#closed());
+    (stream as Owned<ClientHttp2Stream>)[OWNER] = this;
+    listen(stream, H2Transport.#STREAM);
   }
+
+  // The listeners are shared by every socket: the stream and the Receiver point back at their
+  // transport (`[OWNER]`), as node.ts does for ws, instead of a set of closures per socket. Each of
+  // 'response' and 'close' comes once; `once` would wrap the listener per socket again.
+  static readonly #STREAM: Listeners = {
+    // A reset reports through 'close' with its code; node:http2 also raises it as an error.
+    error: noop,
+    response(this: Owned<ClientHttp2Stream>, headers: IncomingHttpHeaders) {
+      this[OWNER].#response(headers);
+    },
+    close(this: Owned<ClientHttp2Stream>) {
+      this[OWNER].#closed();
+    },
+  };
+
+  static readonly #OPEN: Listeners = {
+    data(this: Owned<ClientHttp2Stream>, chunk: Buffer) {
+      if (!this[OWNER].#receiver!.write(chunk)) this.pause();
+    },
+    // The server ended its side (RFC 8441 §5.1: as a TCP FIN): so does the client.
+    end(this: Owned<ClientHttp2Stream>) {
+      this.end();
+    },
+  };
+
+  static readonly #RECEIVER: Listeners = {
+    message(this: Owned<FrameReader>, data: Buffer | ArrayBuffer | Blob, isBinary: boolean) {
+      const events = this[OWNER].#events;
+      if (isBinary) events.message(data as ArrayBuffer | Blob, measure(data));
+      else events.message((data as Buffer).toString(), (data as Buffer).length);
+    },
+    ping(this: Owned<FrameReader>, data: Buffer) {
+      const transport = this[OWNER];
+      if (transport.ready) transport.#sender!.pong(data, true);
+      if (transport.#hearPings) transport.#events.pong(true);
+    },
+    pong(this: Owned<FrameReader>) {
+      this[OWNER].#events.pong();
+    },
+    conclude(this: Owned<FrameReader>, code: number, reason: Buffer) {
+      this[OWNER].#concluded(code, reason);
+    },
+    error(this: Owned<FrameReader>, error: Error & { code?: string }) {
+      this[OWNER].#broken(error);
+    },
+    drain(this: Owned<FrameReader>) {
+      this[OWNER].#stream!.resume();
+    },
+  };
 
   #response(headers: IncomingHttpHeaders): void {
     const stream = this.#stream!;
@@ -160,24 +215,11 @@ class H2Transport implements Transport, SessionUser {
     }
     this.http = '2';
     this.protocol = String(headers['sec-websocket-protocol'] ?? '');
-    const receiver: FrameReader = new Receiver({ binaryType, maxPayload: nodeOptions?.maxPayload ?? MAX_PAYLOAD });
+    const receiver = (this.#receiver = new Receiver({ binaryType, maxPayload: nodeOptions?.maxPayload ?? MAX_PAYLOAD }));
+    (receiver as Owned<FrameReader>)[OWNER] = this;
     this.#sender = new Sender(stream);
-    receiver.on('message', (data, isBinary) => {
-      if (isBinary) this.#events.message(data as ArrayBuffer | Blob, measure(data));
-      else this.#events.message((data as Buffer).toString(), (data as Buffer).length);
-    });
-    receiver.on('ping', (data: Buffer) => {
-      if (this.ready) this.#sender!.pong(data, true);
-      if (this.#hearPings) this.#events.pong(true);
-    });
-    receiver.on('pong', () => this.#events.pong());
-    receiver.on('conclude', (code: number, reason: Buffer) => this.#concluded(code, reason));
-    receiver.on('error', (error: Error & { code?: string }) => this.#broken(error));
-    receiver.on('drain', () => stream.resume());
-    stream.on('data', (chunk: Buffer) => {
-      if (!receiver.write(chunk)) stream.pause();
-    });
-    stream.on('end', () => this.#stream?.end());
+    listen(receiver, H2Transport.#RECEIVER);
+    listen(stream, H2Transport.#OPEN);
     this.#opened = true;
     opening = safeHeaders(headers);
     this.#events.open(this.protocol);
