@@ -302,12 +302,21 @@ class H2Transport implements Transport, SessionUser {
   #refused({ fallback, error }: Refusal): void {
     if (!fallback || this.mode !== 'auto') return this.#fail(error);
     if (error.kind === 'no-protocol-support' || error.kind === 'handshake') this.#pooled?.remember();
-    this.#useHttp1();
+    this.#fallBack();
   }
 
   #useHttp1(): void {
     this.http = '1.1';
     this.#inner = this.fallback(this.options, this.#events);
+  }
+
+  /** The same, from an event: a constructor that throws there fails the attempt instead of escaping. */
+  #fallBack(): void {
+    try {
+      this.#useHttp1();
+    } catch (cause) {
+      this.#fail(new SteadySocketError('invalid-options', `WebSocket constructor failed: ${String(cause)}`, { cause, attempt: this.options.attempt }));
+    }
   }
 
   #fail(error: SteadySocketError): void {

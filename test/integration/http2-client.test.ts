@@ -435,6 +435,16 @@ describe('a server that refuses', () => {
     expect(heardPlain.errors).toEqual([]);
   });
 
+  it("'auto' fails the attempt when the HTTP/1.1 fallback's constructor throws, rather than throwing from an event", async () => {
+    const heard = hear();
+    openH2Transport({ url: `${echo.url}/status/404`, protocols: [], binaryType: 'arraybuffer', attempt: 2, nodeOptions: { ca: certificates.ca, family: 6 } }, heard.events, 'auto', () => {
+      throw new TypeError('no WebSocket here');
+    });
+    const error = await heard.failed;
+    expect(error).toMatchObject({ kind: 'invalid-options', attempt: 2 });
+    expect(error.message).toContain('no WebSocket here');
+  });
+
   it("'auto' uses HTTP/2 where it works", async () => {
     const [transport, heard] = await opened(`wss://127.0.0.1:${works.port}/ws`, 'auto');
     expect(httpOf(transport)).toBe('2');
