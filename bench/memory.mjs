@@ -83,7 +83,7 @@ export async function run() {
   );
   return {
     title: 'Node: heap per idle connection',
-    summary: { ...Object.fromEntries(names.map((n) => [n, median(deltas[n])])), faceOverSteadysocket: median(faceDeltas) },
+    summary: { ...Object.fromEntries(names.map((n) => [n, median(deltas[n])])), faceOverSteadysocket: judge(faceDeltas, BUDGETS.faceOverSteadysocket, 'at most') },
     text: [
       `Heap growth per open idle connection over ${fmt(CONNECTIONS)} connections, after garbage collection, each contender in a fresh process; ${ROUNDS} rounds, the contenders in rotated order; medians, and the spread of the rounds (25th-75th percentile); differences are taken within a round. steadysocket has its default heartbeat (protocol pings every 25 s) on, and so has the drop-in face (\`SteadyWebSocket\` over a steadysocket; no listener on it, as none on the others); reconnecting-websocket and partysocket have none; socket.io-client, against a socket.io server, answers the server's pings and times out without them. ⚠ marks a budget whose spread is wider than its margin.`,
       '',
