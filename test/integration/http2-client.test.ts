@@ -323,6 +323,16 @@ describe('sessions', () => {
     await heardThird.closed;
   });
 
+  it('ends the sockets of a connection cut without GOAWAY as network, then 1006', async () => {
+    const [first, heardFirst] = await opened(cleartext.url);
+    const [, heardSecond] = await opened(cleartext.url);
+    first.send('drop');
+    expect(await heardFirst.closed).toEqual([1006, '', false]);
+    expect(await heardSecond.closed).toEqual([1006, '', false]);
+    expect(heardSecond.errors[0]).toMatchObject({ kind: 'network', retryable: true });
+    expect(heardSecond.errors[0]!.message).not.toContain('GOAWAY');
+  });
+
   it('fails an attempt whose CONNECT is still unanswered when GOAWAY comes, so it is retried on a new session', async () => {
     const [first, heardFirst] = await opened(echo.url);
     const pending = hear();
@@ -367,6 +377,9 @@ describe('a server that refuses', () => {
     const required = await http1.failed;
     expect(required).toMatchObject({ kind: 'no-protocol-support', retryable: false });
     expect(required.message).toContain('RST_STREAM HTTP_1_1_REQUIRED (13)');
+    const unknown = hear();
+    open(`${echo.url}/reset?code=99`, true, unknown);
+    expect((await unknown.failed).message).toContain('RST_STREAM 0x63 (99)');
   });
 
   it('the broken advertiser: 405 is classified, a reset named', async () => {
