@@ -24,6 +24,8 @@ export interface SessionUser {
 export interface Refusal {
   error: SteadySocketError;
   fallback: boolean;
+  /** The origin does not route the extended CONNECT (a 4xx that is no auth nor rate limit): 'auto' remembers it. */
+  unrouted?: boolean;
 }
 
 type Waiter = { user: SessionUser; attempt: number; settle: (outcome: Pooled | Refusal) => void };

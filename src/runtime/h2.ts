@@ -206,7 +206,7 @@ class H2Transport implements Transport, SessionUser {
       // Classified as a refused HTTP/1.1 upgrade is: 401, 429 and 503 with Retry-After mean the same here.
       const { kind, headers: shown, retryAfter } = responseError(status, headers, attempt);
       const error = new SteadySocketError(kind, `server answered ${status} to the extended CONNECT instead of 200`, { status, headers: shown, retryAfter, attempt });
-      return this.#refused({ fallback: true, error });
+      return this.#refused({ fallback: true, error, unrouted: kind === 'no-protocol-support' });
     }
     // None was offered (RFC 6455 §9.1: a server must not answer with one the client did not ask for).
     if (headers['sec-websocket-extensions']) {
@@ -262,13 +262,17 @@ class H2Transport implements Transport, SessionUser {
   #closed(): void {
     clearTimeout(this.#timer);
     const stream = this.#stream!;
-    this.#pooled?.release(this);
+    const pooled = this.#pooled;
+    pooled?.release(this);
     this.#pooled = undefined;
     if (this.#done || this.#inner) return;
     if (!this.#opened) {
       const code = stream.rstCode ?? 0;
+      // A reset CONNECT is one the origin does not route: 'auto' sends its next sockets to HTTP/1.1 at once.
+      if (this.mode === 'auto') pooled?.remember();
       // RFC 9113 §7: HTTP_1_1_REQUIRED asks for HTTP/1.1, which retrying over HTTP/2 will not change.
-      const kind = code === constants.NGHTTP2_HTTP_1_1_REQUIRED ? 'no-protocol-support' : 'handshake';
+      // Any other reset before an answer is a connection closed before any response: `network`.
+      const kind = code === constants.NGHTTP2_HTTP_1_1_REQUIRED ? 'no-protocol-support' : 'network';
       return this.#refused({
         fallback: true,
         error: new SteadySocketError(kind, `the server reset the extended CONNECT: RST_STREAM ${errorName(code)} (${code})`, { attempt: this.options.attempt, cause: Object.assign(new Error(errorName(code)), { code: errorName(code) }) }),
@@ -299,9 +303,9 @@ class H2Transport implements Transport, SessionUser {
    * is no authentication nor rate limit, or a reset) sends this origin's next sockets to HTTP/1.1 at
    * once; a 401, 429 or 5xx may pass, and is not remembered.
    */
-  #refused({ fallback, error }: Refusal): void {
+  #refused({ fallback, error, unrouted }: Refusal): void {
     if (!fallback || this.mode !== 'auto') return this.#fail(error);
-    if (error.kind === 'no-protocol-support' || error.kind === 'handshake') this.#pooled?.remember();
+    if (unrouted) this.#pooled?.remember();
     this.#fallBack();
   }
 

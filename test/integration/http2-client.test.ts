@@ -369,7 +369,7 @@ describe('a server that refuses', () => {
     const heard = hear();
     open(`${echo.url}/reset`, true, heard);
     const error = await heard.failed;
-    expect(error).toMatchObject({ kind: 'handshake', retryable: true, cause: { code: 'REFUSED_STREAM' } });
+    expect(error).toMatchObject({ kind: 'network', retryable: true, cause: { code: 'REFUSED_STREAM' } });
     expect(error.message).toContain('RST_STREAM REFUSED_STREAM (7)');
     // RFC 9113 §7: the server asks for HTTP/1.1, which trying again over HTTP/2 does not change.
     const http1 = hear();
@@ -411,6 +411,18 @@ describe('a server that refuses', () => {
       await heard.failed;
     }
     expect(echo.requests.filter((request) => String(request[':path']).startsWith('/status/')).slice(-3).map((request) => request[':path'])).toEqual(['/status/503', '/status/503', '/status/404']);
+  });
+
+  it("'auto' remembers an origin that reset the CONNECT: the next socket goes to HTTP/1.1 at once", async () => {
+    // Its own TLS options, so its own memory of the origin.
+    const options = { servername: 'localhost', family: 4 };
+    const before = echo.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const heard = hear();
+      open(`${echo.url}/reset`, 'auto', heard, options);
+      await heard.failed;
+    }
+    expect(echo.requests.slice(before).map((request) => request[':path'])).toEqual(['/reset']);
   });
 
   it("'auto' uses HTTP/1.1 where SETTINGS do not advertise RFC 8441; true fails", async () => {
