@@ -143,7 +143,7 @@ backend ws
   return { url: `wss://127.0.0.1:${port}`, caFile: join(dir, 'ca.pem'), stop: () => new Promise((done) => (proxy.once('exit', done), proxy.kill('SIGKILL'))) };
 }
 
-function run(task, http, url, caFile) {
+function measure(task, http, url, caFile) {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--expose-gc', here('./http2.mjs'), 'child', task, http, url, caFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -152,14 +152,15 @@ function run(task, http, url, caFile) {
   });
 }
 
-async function main() {
+/** The table, for `npm run bench http2` and bench/RESULTS.md. */
+export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-h2-'));
   const server = await startServer();
   const proxy = await haproxy(server.port, dir);
   const results = {};
   try {
     for (const task of process.env.TASKS?.split(',') ?? ['open', 'send', 'receive', 'echo']) {
-      for (const http of ['1.1', '2']) results[`${task} ${http}`] = await run(task, http, proxy.url, proxy.caFile);
+      for (const http of ['1.1', '2']) results[`${task} ${http}`] = await measure(task, http, proxy.url, proxy.caFile);
     }
   } finally {
     await proxy.stop();
@@ -170,20 +171,29 @@ async function main() {
     const ratio = two / one;
     return `| ${name} | ${one.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${two.toFixed(unit === 'ms' ? 1 : 0)} ${unit} | ${better(ratio)} |`;
   };
-  if (process.env.TASKS) return console.log(results);
+  if (process.env.TASKS) return { title: 'WebSocket over HTTP/2', summary: results, text: JSON.stringify(results, null, 2) };
   const [open1, open2] = [results['open 1.1'], results['open 2']];
   const memory = (result) => result.heap + result.external;
-  console.log(`HAProxy ${execFileSync('/usr/sbin/haproxy', ['-v']).toString().split(' ')[2]}, Node ${process.version}, one run; HTTP/1.1 and HTTP/2 both over TLS`);
-  console.log('| | HTTP/1.1 | HTTP/2 | HTTP/2 against HTTP/1.1 |');
-  console.log('|---|---:|---:|---:|');
-  console.log(row(`open ${SOCKETS} sockets`, open1.ms, open2.ms, 'ms', (ratio) => `${(1 / ratio).toFixed(1)}x faster`));
-  console.log(row('heap + external per idle socket', memory(open1), memory(open2), 'B', (ratio) => `${ratio.toFixed(2)}x`));
-  console.log(row('RSS per idle socket', open1.rss, open2.rss, 'B', (ratio) => `${ratio.toFixed(2)}x`));
-  console.log(row(`send, ${SEND.count} x ${SEND.size} B`, results['send 1.1'].mbps, results['send 2'].mbps, 'MB/s', (ratio) => `${ratio.toFixed(2)}x`));
-  console.log(row(`receive, ${FLOOD.count} x ${FLOOD.size} B`, results['receive 1.1'].mbps, results['receive 2'].mbps, 'MB/s', (ratio) => `${ratio.toFixed(2)}x`));
-  console.log(row('echo latency p50', results['echo 1.1'].p50, results['echo 2'].p50, 'ms', (ratio) => `${ratio.toFixed(2)}x`));
-  console.log(row('echo latency p99', results['echo 1.1'].p99, results['echo 2'].p99, 'ms', (ratio) => `${ratio.toFixed(2)}x`));
+  const ratio = (one, two) => two / one;
+  const text = [
+    `HTTP/2 (RFC 8441, \`nodeOptions.http2\`) against HTTP/1.1, both over TLS through one HAProxy ${execFileSync('/usr/sbin/haproxy', ['-v']).toString().split(' ')[2]} (\`alpn h2,http/1.1\`) in front of the bench server; each measurement in a fresh Node process, one run. Goals: ${SOCKETS} sockets open at least 3 × faster and hold at most half the memory per idle socket; one socket sends and receives at least 0.8 × HTTP/1.1's rate.`,
+    '',
+    '| | HTTP/1.1 | HTTP/2 | HTTP/2 against HTTP/1.1 |',
+    '|---|---:|---:|---:|',
+    row(`open ${SOCKETS} sockets`, open1.ms, open2.ms, 'ms', (r) => `${(1 / r).toFixed(1)} × faster`),
+    row('heap + external per idle socket', memory(open1), memory(open2), 'B', (r) => `${r.toFixed(2)} ×`),
+    row('RSS per idle socket', open1.rss, open2.rss, 'B', (r) => `${r.toFixed(2)} ×`),
+    row(`send, ${SEND.count} × ${SEND.size} B`, results['send 1.1'].mbps, results['send 2'].mbps, 'MB/s', (r) => `${r.toFixed(2)} ×`),
+    row(`receive, ${FLOOD.count} × ${FLOOD.size} B`, results['receive 1.1'].mbps, results['receive 2'].mbps, 'MB/s', (r) => `${r.toFixed(2)} ×`),
+    row('echo latency p50', results['echo 1.1'].p50, results['echo 2'].p50, 'ms', (r) => `${r.toFixed(2)} ×`),
+    row('echo latency p99', results['echo 1.1'].p99, results['echo 2'].p99, 'ms', (r) => `${r.toFixed(2)} ×`),
+  ];
+  return {
+    title: 'WebSocket over HTTP/2',
+    summary: { open: 1 / ratio(open1.ms, open2.ms), rss: ratio(open1.rss, open2.rss), send: ratio(results['send 1.1'].mbps, results['send 2'].mbps), receive: ratio(results['receive 1.1'].mbps, results['receive 2'].mbps) },
+    text: text.join('\n'),
+  };
 }
 
 if (process.argv[2] === 'child') await child(...process.argv.slice(3));
-else await main();
+else if (import.meta.url === `file://${process.argv[1]}`) console.log((await run()).text);

@@ -1,4 +1,4 @@
-// `npm run bench [size size-by-module node memory herd herd-model fleet shed dead browsers]`: runs the benchmarks and prints their tables.
+// `npm run bench [size size-by-module node memory herd herd-model fleet shed dead browsers http2]`: runs the benchmarks and prints their tables.
 // A full run (no names) also writes bench/RESULTS.md with the machine, the versions and the date, so
 // the file always holds one complete run.
 import { writeFileSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ const SUITES = {
   'size-by-module': () => import('./size-by-module.mjs'),
   dead: () => import('./dead-peer.mjs'),
   browsers: () => import('./browsers.mjs'),
+  http2: () => import('./http2.mjs'),
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SUITES);
 const version = (name) => JSON.parse(readFileSync(here(name === '..' ? '../package.json' : `../node_modules/${name}/package.json`), 'utf8')).version;
