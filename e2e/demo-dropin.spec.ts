@@ -1,14 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-// @ts-expect-error: the demo server is plain JavaScript.
-import { startDemo } from '../demo/server.mjs';
+import { say, startDemo, trouble, type Demo } from './demo-helpers';
 
 // The demo chat's plain page: code written for WebSocket, run on SteadyWebSocket (the default) or,
 // with ?socket=native, on the browser's WebSocket, through the outages the main demo goes through.
-interface Demo {
-  url: string;
-  messages: { id: number; name: string; text: string }[];
-  close(): Promise<void>;
-}
 let demo: Demo;
 test.beforeEach(async () => {
   demo = await startDemo();
@@ -23,13 +17,6 @@ async function open(page: Page, name: string, socket?: 'steady' | 'native'): Pro
   await expect(page.getByTestId('state')).toHaveText('OPEN');
 }
 
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-}
-
-const trouble = (page: Page, what: string, ms?: number) =>
-  page.evaluate(([w, m]) => fetch(`/trouble/${w}${m ? `?ms=${m}` : ''}`, { method: 'POST' }).then((r) => r.status), [what, ms] as const);
 
 // Newest first, as the page lists them.
 const events = (page: Page) => page.getByTestId('events').textContent();

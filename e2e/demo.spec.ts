@@ -1,13 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-// @ts-expect-error: the demo server is plain JavaScript.
-import { startDemo } from '../demo/server.mjs';
+import { say, startDemo, trouble, type Demo } from './demo-helpers';
 
 // The demo chat as a person uses it: the page loads the UMD bundle by script tag.
-interface Demo {
-  url: string;
-  messages: { id: number; name: string; text: string }[];
-  close(): Promise<void>;
-}
 let demo: Demo;
 test.beforeEach(async () => {
   demo = await startDemo();
@@ -24,13 +18,6 @@ async function join(page: Page, name: string): Promise<void> {
   await expect(page.getByTestId('state')).toHaveText('open');
 }
 
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-}
-
-const trouble = (page: Page, what: string, ms?: number) =>
-  page.evaluate(([w, m]) => fetch(`/trouble/${w}${m ? `?ms=${m}` : ''}`, { method: 'POST' }).then((r) => r.status), [what, ms] as const);
 
 const timeline = (page: Page) => page.getByTestId('timeline').textContent();
 
