@@ -1,3 +1,4 @@
+import { headersFailed } from './headers';
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { classifyNodeError, responseError, safeHeaders } from '../classify';
 import { SteadySocketError } from '../errors';
@@ -132,7 +133,7 @@ class H2Transport implements Transport, SessionUser {
       .then(headers)
       .then(
         (fields) => abort.signal.aborted || this.#request(url, outcome, fields),
-        (cause: unknown) => abort.signal.aborted || this.#fail(new SteadySocketError('invalid-options', `nodeOptions.headers function failed: ${String(cause)}`, { cause, retryable: true, attempt })),
+        (cause: unknown) => abort.signal.aborted || this.#fail(headersFailed(cause, attempt)),
       );
   }
 

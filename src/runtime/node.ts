@@ -12,6 +12,7 @@ import type { Watcher } from '../extensions';
 import type { EnvironmentEvents, MessageEmitter, Runtime, Transport, TransportEvents, TransportOptions } from './types';
 import { domTransport, measure, type DomSocket } from './dom';
 import { h2Opening, openH2Transport } from './h2';
+import { headersFailed, type HeadersFunction } from './headers';
 
 type WsSocket = WebSocket & DomSocket;
 
@@ -63,14 +64,12 @@ async function withHeaders(request: ClientRequest, socket: Raw, make: HeadersFun
     for (const name in headers) request.setHeader(name, headers[name]!);
   } catch (cause) {
     if (signal.aborted) return;
-    socket[TRANSPORT].events.error(new SteadySocketError('invalid-options', `nodeOptions.headers function failed: ${String(cause)}`, { cause, retryable: true, attempt: socket[TRANSPORT].attempt }));
+    socket[TRANSPORT].events.error(headersFailed(cause, socket[TRANSPORT].attempt));
     return;
   }
   socket[TRANSPORT].abort = undefined;
   request.end();
 }
-
-type HeadersFunction = (signal: AbortSignal) => Record<string, string> | Promise<Record<string, string>>;
 
 /** The TCP socket under a ws connection, as ws's public `upgrade` event hands it over. */
 type Tcp = { cork(): void; uncork(): void; writableLength: number };
