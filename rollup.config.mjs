@@ -6,6 +6,7 @@ import typescript from '@rollup/plugin-typescript';
 import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
+import { chmodSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 
 // TypeScript resolves `#runtime` itself (node-resolve asks the other plugins first), so the browser
@@ -74,7 +75,13 @@ const types = (input, name) => ({
 const cli = {
   input: 'src/cli.ts',
   external: ['isomorphic-ws', 'eventemitter3', 'ws', /^node:/],
-  plugins: [resolve({ resolveOnly: [/^#/], extensions: ['.ts'] }), ts()],
+  plugins: [
+    resolve({ resolveOnly: [/^#/], extensions: ['.ts'] }),
+    ts(),
+    // Executable as built, so `./dist/cli.mjs` and a project linking this checkout run it as npm's
+    // bin links do after an install.
+    { name: 'executable', writeBundle: ({ file }) => chmodSync(file, 0o755) },
+  ],
   output: { file: 'dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
 };
 

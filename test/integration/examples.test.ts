@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -160,7 +163,16 @@ describe.concurrent('doctor-ci.sh', () => {
   let websocket: EchoServer;
   let page: ReturnType<typeof createServer>;
   let pageUrl: string;
+  let project: string;
   beforeAll(async () => {
+    // The script runs where a user runs it: in a project whose node_modules holds steadysocket, so
+    // `npx --no` finds the bin there. From this checkout itself npx would install the checkout into
+    // its own cache first, which depends on the machine's npm cache rather than on the script.
+    project = mkdtempSync(join(tmpdir(), 'steadysocket-ci-step-'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ private: true, dependencies: { steadysocket: `file:${root}` } }));
+    mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(root, join(project, 'node_modules', 'steadysocket'), 'dir');
+    symlinkSync(join('..', 'steadysocket', 'dist', 'cli.mjs'), join(project, 'node_modules', '.bin', 'steadysocket'));
     websocket = await startServer();
     page = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<h1>a page</h1>'));
     pageUrl = `ws://127.0.0.1:${await listenLocal(page)}/ws`;
@@ -168,17 +180,18 @@ describe.concurrent('doctor-ci.sh', () => {
   afterAll(async () => {
     await websocket.close();
     await new Promise((resolve) => page.close(resolve));
+    rmSync(project, { recursive: true, force: true });
   });
 
   it('passes the step (exit 0) against a WebSocket server and prints the verdict', async () => {
-    const { code, stdout } = await run('sh', [example('doctor-ci.sh'), `${websocket.url}/ws?token=s3cret`]);
-    expect(stdout).toMatch(/^ok: ws:\/\/127\.0\.0\.1:\d+\/ws\?token=\*\*\*: the WebSocket opened, answered a ping and closed cleanly \(ping round trip [\d.]+ ms\)\n$/);
+    const { code, stdout, stderr } = await run('sh', [example('doctor-ci.sh'), `${websocket.url}/ws?token=s3cret`], {}, project);
+    expect(stdout, stderr).toMatch(/^ok: ws:\/\/127\.0\.0\.1:\d+\/ws\?token=\*\*\*: the WebSocket opened, answered a ping and closed cleanly \(ping round trip [\d.]+ ms\)\n$/);
     expect(code).toBe(0);
   });
 
   it('fails the step with exit 13 (no-protocol-support) against a page that is no WebSocket', async () => {
-    const { code, stdout } = await run('sh', [example('doctor-ci.sh'), pageUrl]);
-    expect(stdout).toMatch(/^no-protocol-support: ws:\/\/127\.0\.0\.1:\d+\/ws: server answered 200 instead of 101 Switching Protocols\nfix: /);
+    const { code, stdout, stderr } = await run('sh', [example('doctor-ci.sh'), pageUrl], {}, project);
+    expect(stdout, stderr).toMatch(/^no-protocol-support: ws:\/\/127\.0\.0\.1:\d+\/ws: server answered 200 instead of 101 Switching Protocols\nfix: /);
     expect(code).toBe(13);
   });
 });
