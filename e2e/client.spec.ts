@@ -187,3 +187,18 @@ for (const loader of LOADERS) {
     });
   });
 }
+
+// The reconnect policy is the same code under both loaders: once, through the script tag.
+test('waits the 1013 Try Again Later floor (5 s, here capped by maxDelay) instead of its backoff', async ({ page }) => {
+  await openPage(page, pages.origin, 'umd');
+  const srv = await server();
+  const opened: number[] = [];
+  srv.wss.on('connection', (socket) => opened.push(Date.now()) === 1 && socket.close(1013, 'Try Again Later'));
+  // Without the 1013 it would wait 100 ms.
+  await make(page, srv.url, { reconnect: { initialDelay: 100, maxDelay: 1200, jitter: 'none' } });
+  await waitFor(page, 'open', 2, 10000);
+  const reconnecting = (await events(page)).filter((e) => e.name === 'reconnecting').map((e) => e.event as { delay: number });
+  expect(reconnecting.map((e) => e.delay)).toEqual([1200]);
+  expect((await events(page)).filter((e) => e.name === 'close').map((e) => (e.event as { code: number }).code)).toEqual([1013]);
+  expect(opened[1]! - opened[0]!).toBeGreaterThanOrEqual(1190);
+});

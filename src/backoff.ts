@@ -36,7 +36,7 @@ export function backoffDelay(
   spread = phase,
 ): number {
   const { initialDelay, maxDelay, factor, jitter } = options;
-  const grown = initialDelay * Math.pow(factor, Math.max(0, wait - 2));
+  const grown = initialDelay * factor ** Math.max(0, wait - 2);
   const cap = Math.min(maxDelay, wait > 1 ? grown * factor : grown);
   const delay =
     jitter === 'staggered'

@@ -376,3 +376,42 @@ describe('a server floor past maxDelay', () => {
     expect(new Set(delays).size).toBeGreaterThan(10);
   });
 });
+
+describe('a server that says it is full', () => {
+  it('waits the floor it asked for: "503, Retry-After: 1" and 1013 (5 s, here capped by maxDelay)', async () => {
+    const http = await import('node:http');
+    // Each server refuses the first attempt its way and keeps the second: when each came (ms).
+    const refusing = async (refuse: (request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void) => {
+      const seen: number[] = [];
+      const wss = new WebSocket.Server({ noServer: true });
+      const http1 = http.createServer();
+      http1.on('upgrade', (request, socket, head) => {
+        seen.push(performance.now());
+        if (seen.length === 1) refuse(request, socket, head);
+        else wss.handleUpgrade(request, socket, head, () => {});
+      });
+      await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
+      cleanup.push(() => {
+        for (const peer of wss.clients) peer.terminate();
+        return new Promise((resolve) => http1.close(resolve));
+      });
+      return { url: `ws://127.0.0.1:${(http1.address() as { port: number }).port}`, seen, wss };
+    };
+    const tryLater = await refusing((request, socket, head) => tryLater.wss.handleUpgrade(request, socket, head, (peer) => peer.close(1013, 'Try Again Later')));
+    const full = await refusing((_request, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+    // Without a floor each would wait 100 ms.
+    const run = async ({ url, seen }: { url: string; seen: number[] }, maxDelay: number) => {
+      const socket = client(url, { reconnect: { initialDelay: 100, maxDelay, jitter: 'none' } });
+      const delays: number[] = [];
+      socket.on('reconnecting', ({ delay }) => delays.push(delay));
+      await until(() => seen.length === 2 && socket.state === 'open', 5000);
+      return { delays, gap: seen[1]! - seen[0]! };
+    };
+    const [closed, refused] = await Promise.all([run(tryLater, 1200), run(full, 30000)]);
+    expect(closed.delays).toEqual([1200]);
+    expect(refused.delays).toEqual([1000]);
+    // The real timers kept it: no attempt came before its floor.
+    expect(closed.gap).toBeGreaterThanOrEqual(1190);
+    expect(refused.gap).toBeGreaterThanOrEqual(990);
+  });
+});
