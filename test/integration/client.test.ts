@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { SteadySocket, type SteadySocketError } from 'steadysocket';
 import { closedPort, startServer, startSilentServer, type EchoServer } from '../helpers/servers';
 import { next, until } from '../helpers/wait';
@@ -383,7 +383,7 @@ describe('a server that says it is full', () => {
     // Each server refuses the first attempt its way and keeps the second: when each came (ms).
     const refusing = async (refuse: (request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void) => {
       const seen: number[] = [];
-      const wss = new WebSocket.Server({ noServer: true });
+      const wss = new WebSocketServer({ noServer: true });
       const http1 = http.createServer();
       http1.on('upgrade', (request, socket, head) => {
         seen.push(performance.now());
