@@ -6,8 +6,11 @@ import type { SocketState } from './state';
 export interface SteadySocketEvents {
   /** An attempt starts. */
   connecting: (event: { attempt: number }) => void;
-  /** The connection is open; queued messages have just been sent. */
-  open: (event: { attempt: number; protocol: string }) => void;
+  /**
+   * The connection is open; queued messages have just been sent. `http` (Node, with
+   * `nodeOptions.http2`, and the full `steadysocket` entry): which HTTP carried the handshake.
+   */
+  open: (event: { attempt: number; protocol: string; http?: '1.1' | '2' }) => void;
   /** A message: a string for text, ArrayBuffer (or Blob) for binary. */
   message: (data: MessageData) => void;
   /** An open connection ended. */

@@ -295,9 +295,13 @@ for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'hea
  * channel nobody watches. `duration`: ms since the attempt started.
  */
 export function publish(monitor: Watcher, [event, detail]: Announcement, duration: number): void {
+  const { session } = monitor;
+  // With nodeOptions.http2, the open event itself (and so its log record, written after this) says
+  // which HTTP carried it, as the channel does. Here, before any listener sees it: Node only, so
+  // browser bundles carry nothing for it.
+  if (event === 'open' && session.options.nodeOptions?.http2) detail.http = h2Opening() ? '2' : '1.1';
   const found = CHANNELS[event];
   if (!found?.hasSubscribers) return;
-  const { session } = monitor;
   const base = { socket: session.socket, id: session.id, url: session.url };
   let message: object;
   // A subprotocol may carry a token (`access_token, <jwt>`): shown masked, as in the log records.

@@ -604,6 +604,18 @@ describe('through SteadySocket, with nodeOptions.http2', () => {
     ]);
   });
 
+  it("says on the open event and in its log record which HTTP carried it, 'auto' included; without http2, nothing", async () => {
+    const records: { event: string; http?: string }[] = [];
+    const logger = (record: { event: string; http?: string }): void => void records.push(record);
+    const opened = async (socket: SteadySocket): Promise<unknown> => (await next<{ http?: string }>(socket, 'open')).http;
+    expect(await opened(client(`wss://127.0.0.1:${works.port}/ws`, { logger, logLevel: 'info' }, 'auto'))).toBe('2');
+    expect(await opened(client(`wss://127.0.0.1:${noRfc8441.port}/ws`, { logger, logLevel: 'info' }, 'auto'))).toBe('1.1');
+    const plain = new SteadySocket(`wss://127.0.0.1:${noRfc8441.port}/ws`, { logger, logLevel: 'info', nodeOptions: { ca: certificates.ca } });
+    sockets.push(plain);
+    expect(await opened(plain)).toBeUndefined();
+    expect(records.filter((record) => record.event === 'open').map((record) => record.http)).toEqual(['2', '1.1', undefined]);
+  });
+
   it('refuses a bad nodeOptions.http2, naming it', async () => {
     const socket = new SteadySocket(echo.url, { nodeOptions: { http2: 'yes' as never } });
     sockets.push(socket);
