@@ -1,26 +1,19 @@
 import { expect, test, type Page } from '@playwright/test';
-import { say, startDemo, trouble, type Demo } from './demo-helpers';
+import { demoPerTest, say, trouble } from './demo-helpers';
 
 // The demo chat's plain page: code written for WebSocket, run on SteadyWebSocket (the default) or,
 // with ?socket=native, on the browser's WebSocket, through the outages the main demo goes through.
-let demo: Demo;
-test.beforeEach(async () => {
-  demo = await startDemo();
-});
-test.afterEach(async ({ context }) => {
-  await context.close();
-  await demo.close().catch(() => {});
-});
+const demo = demoPerTest();
 
 async function open(page: Page, name: string, socket?: 'steady' | 'native'): Promise<void> {
-  await page.goto(`${demo.url}plain.html?name=${name}${socket ? `&socket=${socket}` : ''}`);
+  await page.goto(`${demo().url}plain.html?name=${name}${socket ? `&socket=${socket}` : ''}`);
   await expect(page.getByTestId('state')).toHaveText('OPEN');
 }
 
 
 // Newest first, as the page lists them.
 const events = (page: Page) => page.getByTestId('events').textContent();
-const said = () => demo.messages.map((m) => m.text);
+const said = () => demo().messages.map((m) => m.text);
 const shown = (page: Page) => page.locator('#messages li:not(.pending) span');
 
 test('runs the same code on SteadyWebSocket by default and on WebSocket with ?socket=native', async ({ context }) => {
@@ -115,7 +108,7 @@ test('two pages chat through a server restart and lose nothing; a WebSocket page
   await expect(bob.getByTestId('state')).toHaveText('OPEN', { timeout: 20000 });
   for (let i = 1; i <= 3; i++) await say(bob, `bob after ${i}`);
   const expected = ['ada before 1', 'ada before 2', 'ada before 3', 'ada during 1', 'ada during 2', 'ada during 3', 'bob during 1', 'bob during 2', 'bob during 3', 'bob after 1', 'bob after 2', 'bob after 3'];
-  await expect.poll(() => demo.messages.length, { timeout: 15000 }).toBe(expected.length);
+  await expect.poll(() => demo().messages.length, { timeout: 15000 }).toBe(expected.length);
   const order = said();
   expect([...order].sort()).toEqual([...expected].sort());
   expect(order.filter((t) => t.startsWith('ada'))).toEqual(expected.filter((t) => t.startsWith('ada')));

@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { test, type Page } from '@playwright/test';
 // @ts-expect-error: the demo server is plain JavaScript.
 import { startDemo as start } from '../demo/server.mjs';
 
@@ -11,7 +11,20 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export const startDemo = (): Promise<Demo> => start() as Promise<Demo>;
+const startDemo = (): Promise<Demo> => start() as Promise<Demo>;
+
+/** A demo server of its own for every test of the spec that calls this; the getter returns the current one. */
+export function demoPerTest(): () => Demo {
+  let demo: Demo;
+  test.beforeEach(async () => {
+    demo = await startDemo();
+  });
+  test.afterEach(async ({ context }) => {
+    await context.close();
+    await demo.close().catch(() => {});
+  });
+  return () => demo;
+}
 
 /** Types `text` into the page's message box and sends it. */
 export async function say(page: Page, text: string): Promise<void> {

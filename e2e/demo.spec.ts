@@ -1,18 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { say, startDemo, trouble, type Demo } from './demo-helpers';
+import { demoPerTest, say, trouble } from './demo-helpers';
 
 // The demo chat as a person uses it: the page loads the UMD bundle by script tag.
-let demo: Demo;
-test.beforeEach(async () => {
-  demo = await startDemo();
-});
-test.afterEach(async ({ context }) => {
-  await context.close();
-  await demo.close().catch(() => {});
-});
+const demo = demoPerTest();
 
 async function join(page: Page, name: string): Promise<void> {
-  await page.goto(demo.url);
+  await page.goto(demo().url);
   await page.fill('#name', name);
   await page.click('#join-form button');
   await expect(page.getByTestId('state')).toHaveText('open');
@@ -91,9 +84,9 @@ test('two pages chat through a server restart and lose nothing', async ({ contex
   await expect(bob.getByTestId('state')).toHaveText('open', { timeout: 20000 });
   for (let i = 1; i <= 3; i++) await say(bob, `bob after ${i}`);
   const expected = ['ada before 1', 'ada before 2', 'ada before 3', 'ada during 1', 'ada during 2', 'ada during 3', 'bob during 1', 'bob during 2', 'bob during 3', 'bob after 1', 'bob after 2', 'bob after 3'];
-  await expect.poll(() => demo.messages.length, { timeout: 15000 }).toBe(expected.length);
+  await expect.poll(() => demo().messages.length, { timeout: 15000 }).toBe(expected.length);
   // The server's order is the truth; both pages must show exactly it, each message once.
-  const order = demo.messages.map((m) => m.text);
+  const order = demo().messages.map((m) => m.text);
   expect([...order].sort()).toEqual([...expected].sort());
   expect(order.filter((t) => t.startsWith('ada'))).toEqual(expected.filter((t) => t.startsWith('ada')));
   expect(order.filter((t) => t.startsWith('bob'))).toEqual(expected.filter((t) => t.startsWith('bob')));

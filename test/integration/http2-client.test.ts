@@ -111,6 +111,15 @@ async function opened(url: string, mode: H2Mode = true, nodeOptions?: NodeOption
 
 const httpOf = (transport: Transport): string => (transport as unknown as { http: string }).http;
 
+/** Opens with `mode`, checks which HTTP carried it and the backend's greeting (its HTTP version), then closes. */
+async function greets(url: string, mode: H2Mode, http: string, greeting: string, nodeOptions?: NodeOptions): Promise<void> {
+  const [transport, heard] = await opened(url, mode, nodeOptions);
+  expect(httpOf(transport)).toBe(http);
+  await expect.poll(() => heard.messages).toEqual([greeting]);
+  transport.close(1000);
+  await heard.closed;
+}
+
 describe('a WebSocket over HTTP/2 (RFC 8441)', () => {
   it('sends the extended CONNECT with its fields, and echoes text and binary over TLS', async () => {
     const [transport, heard] = await opened(`${echo.url}/chat?room=1`, true, { origin: 'https://app.example', headers: { 'X-Token': 'abc', Connection: 'keep-alive', Host: 'evil' } }, ['chat.v1', 'chat.v2']);
@@ -393,13 +402,7 @@ describe('a server that refuses', () => {
 
   it("'auto' falls back to HTTP/1.1 where the CONNECT is refused or reset, and says so", async () => {
     // Another TLS identity (`family`) per case: each gets its own session and its own memory of the origin.
-    for (const [path, family] of [['/ws', 4], ['/reset', 0]] as const) {
-      const [transport, heard] = await opened(`wss://127.0.0.1:${broken.port}${path}`, 'auto', { family });
-      expect(httpOf(transport)).toBe('1.1');
-      await expect.poll(() => heard.messages).toEqual(['version 1.1']);
-      transport.close(1000);
-      await heard.closed;
-    }
+    for (const [path, family] of [['/ws', 4], ['/reset', 0]] as const) await greets(`wss://127.0.0.1:${broken.port}${path}`, 'auto', '1.1', 'version 1.1', { family });
   });
 
   it("'auto' remembers an origin whose CONNECT was not routed, and not one that answered 503", async () => {
@@ -471,11 +474,7 @@ describe('a server that refuses', () => {
   });
 
   it("'auto' uses HTTP/2 where it works", async () => {
-    const [transport, heard] = await opened(`wss://127.0.0.1:${works.port}/ws`, 'auto');
-    expect(httpOf(transport)).toBe('2');
-    await expect.poll(() => heard.messages).toEqual(['version 2']);
-    transport.close(1000);
-    await heard.closed;
+    await greets(`wss://127.0.0.1:${works.port}/ws`, 'auto', '2', 'version 2');
   });
 });
 
@@ -503,11 +502,7 @@ describe('real servers', () => {
   });
 
   it("HAProxy: 'auto' chooses HTTP/2 by ALPN", async () => {
-    const [transport, heard] = await opened(`wss://127.0.0.1:${haproxy.port}/ws`, 'auto');
-    expect(httpOf(transport)).toBe('2');
-    await expect.poll(() => heard.messages).toEqual(['version 2.0']);
-    transport.close(1000);
-    await heard.closed;
+    await greets(`wss://127.0.0.1:${haproxy.port}/ws`, 'auto', '2', 'version 2.0');
   });
 
   it("HAProxy: past the server's 100 concurrent streams, sockets open on a second session", async () => {
