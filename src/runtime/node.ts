@@ -296,18 +296,18 @@ for (const name of ['connecting', 'open', 'close', 'error', 'reconnecting', 'hea
  */
 export function publish(monitor: Watcher, [event, detail]: Announcement, duration: number): void {
   const { session } = monitor;
+  // Over HTTP/2 the extended CONNECT's 200 opened it (RFC 8441 §5): its answer's headers.
+  const h2 = event === 'open' ? h2Opening() : undefined;
   // With nodeOptions.http2, the open event itself (and so its log record, written after this) says
   // which HTTP carried it, as the channel does. Here, before any listener sees it: Node only, so
   // browser bundles carry nothing for it.
-  if (event === 'open' && session.options.nodeOptions?.http2) detail.http = h2Opening() ? '2' : '1.1';
+  if (event === 'open' && session.options.nodeOptions?.http2) detail.http = h2 ? '2' : '1.1';
   const found = CHANNELS[event];
   if (!found?.hasSubscribers) return;
   const base = { socket: session.socket, id: session.id, url: session.url };
   let message: object;
   // A subprotocol may carry a token (`access_token, <jwt>`): shown masked, as in the log records.
   if (event === 'open') {
-    // Over HTTP/2 the extended CONNECT's 200 opened it (RFC 8441 §5).
-    const h2 = h2Opening();
     message = { ...base, attempt: detail.attempt, protocol: maskProtocols([detail.protocol])[0], status: h2 ? 200 : 101, http: h2 ? '2' : '1.1', headers: h2 ?? opening, duration };
   } else if (event === 'error') {
     const { kind, status, headers } = detail;
